@@ -1,0 +1,28 @@
+{
+    "name": "Sales Follow-up",
+    "summary": "A/B/C lead grading, structured follow-up logs, rhythm-driven "
+    "follow-up activities and a lead lifecycle with dormant leads",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/sales-followup/sales_followup",
+    "author": "Sales Follow-up Contributors",
+    "license": "LGPL-3",
+    "depends": ["crm"],
+    "data": [
+        "security/sales_followup_security.xml",
+        "security/ir.model.access.csv",
+        "data/mail_activity_type_data.xml",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
+        "wizard/crm_lead_lost_views.xml",
+        "wizard/sales_followup_dormant_wizard_views.xml",
+        "views/sales_followup_log_views.xml",
+        "views/crm_lead_views.xml",
+        "views/utm_source_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/sales_followup_menus.xml",
+    ],
+    "demo": [],
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,4 @@
+from . import crm_lead
+from . import res_config_settings
+from . import sales_followup_log
+from . import utm_source

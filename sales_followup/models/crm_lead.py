@@ -1,0 +1,589 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .res_config_settings import FOLLOWUP_SETTING_DEFAULTS
+from .selection_check import check_selection_values
+
+FOLLOWUP_ACTIVITY_TYPE = "sales_followup.mail_activity_type_followup"
+
+FOLLOWUP_GRADES = [("a", "A"), ("b", "B"), ("c", "C")]
+FOLLOWUP_STATUSES = [
+    ("to_contact", "To Follow Up"),
+    ("in_progress", "Following"),
+    ("converted", "Converted"),
+    ("lost", "Lost"),
+    ("dormant", "Dormant"),
+]
+GRADE_RULE_HELP = (
+    "Suggested from the three qualification questions: "
+    "A when the budget is confirmed, the need is urgent (high) and the decision chain is short; "
+    "C when the urgency is low or not assessed yet; B in every other case."
+)
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # Grading
+    followup_grade = fields.Selection(
+        FOLLOWUP_GRADES,
+        string="Grade",
+        compute="_compute_followup_grade",
+        store=True,
+        readonly=False,
+        precompute=True,
+        tracking=True,
+        index=True,
+        help="A = high potential, B = medium, C = low. Set from the suggested grade whenever "
+        "the qualification changes; the salesperson can override it. The grade sets the "
+        "follow-up rhythm (CRM settings).",
+    )
+    followup_budget = fields.Selection(
+        [("confirmed", "Confirmed"), ("estimated", "Estimated"), ("unknown", "Unknown")],
+        string="Budget",
+        tracking=True,
+        help="Is the customer's budget clear?",
+    )
+    followup_urgency = fields.Selection(
+        [("high", "High"), ("medium", "Medium"), ("low", "Low")],
+        string="Urgency",
+        tracking=True,
+        help="How urgent is the customer's need (is there a date by which they must buy)?",
+    )
+    followup_decision_chain = fields.Selection(
+        [("short", "Short"), ("long", "Long"), ("unknown", "Unknown")],
+        string="Decision Chain",
+        tracking=True,
+        help="How short is the way from the contact to the person who decides and signs?",
+    )
+    followup_grade_suggested = fields.Selection(
+        FOLLOWUP_GRADES,
+        string="Suggested Grade",
+        compute="_compute_followup_grade_suggested",
+        help=GRADE_RULE_HELP,
+    )
+
+    # Lifecycle
+    followup_status = fields.Selection(
+        FOLLOWUP_STATUSES,
+        string="Follow-up Status",
+        default="to_contact",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+        help="To Follow Up until the first logged contact, then Following; Converted when won, "
+        "Lost through the Lost dialog, Dormant until its wake-up date.",
+    )
+    followup_wakeup_date = fields.Date(
+        string="Wake-up Date",
+        copy=False,
+        tracking=True,
+        help="A dormant lead comes back to Following with a follow-up due on this date.",
+    )
+    followup_code = fields.Char(
+        string="Lead Code",
+        copy=False,
+        index="trigram",
+        tracking=True,
+        help="SOURCE-YYYYMMDD-NNN, given at creation from the source's lead code prefix. "
+        "Only sales managers can change it.",
+    )
+
+    # Follow-up log and next follow-up
+    followup_log_ids = fields.One2many("sales.followup.log", "lead_id", string="Follow-up Logs")
+    followup_log_count = fields.Integer(
+        string="Follow-up Count", compute="_compute_followup_log_count"
+    )
+    followup_last_date = fields.Datetime(
+        string="Last Follow-up",
+        compute="_compute_followup_log_stats",
+        store=True,
+        help="Date of the latest follow-up log.",
+    )
+    followup_unanswered_count = fields.Integer(
+        string="Unanswered Follow-ups",
+        compute="_compute_followup_log_stats",
+        store=True,
+        help="Number of consecutive latest follow-ups in which the customer did not respond.",
+    )
+    followup_next_date = fields.Date(
+        string="Next Follow-up",
+        compute="_compute_followup_next_date",
+        store=True,
+        index=True,
+        help="Due date of the open follow-up activity.",
+    )
+    followup_overdue = fields.Boolean(
+        string="Follow-up Overdue",
+        compute="_compute_followup_overdue",
+        search="_search_followup_overdue",
+        help="The open follow-up is due before today.",
+    )
+    followup_date_fixed = fields.Boolean(
+        string="Follow-up Dated by Hand",
+        copy=False,
+        help="Technical: the open follow-up was dated explicitly by the salesperson, so a grade "
+        "change does not move it.",
+    )
+
+    _sql_constraints = [
+        (
+            "followup_code_company_uniq",
+            "unique(company_id, followup_code)",
+            "Lead codes must be unique per company.",
+        ),
+    ]
+
+    @api.depends("followup_budget", "followup_urgency", "followup_decision_chain")
+    def _compute_followup_grade_suggested(self):
+        for lead in self:
+            lead.followup_grade_suggested = lead._followup_suggest_grade()
+
+    @api.depends("followup_budget", "followup_urgency", "followup_decision_chain")
+    def _compute_followup_grade(self):
+        for lead in self:
+            lead.followup_grade = lead._followup_suggest_grade()
+
+    def _compute_followup_log_count(self):
+        counts = dict(
+            self.env["sales.followup.log"]._read_group(
+                [("lead_id", "in", self.ids)], ["lead_id"], ["__count"]
+            )
+        )
+        for lead in self:
+            lead.followup_log_count = counts.get(lead, 0)
+
+    @api.depends("followup_log_ids.date", "followup_log_ids.customer_responded")
+    def _compute_followup_log_stats(self):
+        for lead in self:
+            logs = lead.followup_log_ids.sorted(lambda log: (log.date, log.id), reverse=True)
+            lead.followup_last_date = logs[:1].date
+            unanswered = 0
+            for log in logs:
+                if log.customer_responded:
+                    break
+                unanswered += 1
+            lead.followup_unanswered_count = unanswered
+
+    @api.depends("activity_ids.date_deadline", "activity_ids.activity_type_id")
+    def _compute_followup_next_date(self):
+        activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE, raise_if_not_found=False)
+        for lead in self:
+            deadlines = [
+                activity.date_deadline
+                for activity in lead.activity_ids
+                if activity.activity_type_id == activity_type
+            ]
+            lead.followup_next_date = min(deadlines) if deadlines else False
+
+    @api.depends("followup_next_date")
+    def _compute_followup_overdue(self):
+        today = fields.Date.context_today(self)
+        for lead in self:
+            lead.followup_overdue = bool(lead.followup_next_date and lead.followup_next_date < today)
+
+    def _search_followup_overdue(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(_("Follow-up Overdue can only be searched with = or !=."))
+        today = fields.Date.context_today(self)
+        overdue = [("followup_next_date", "<", today)]
+        if (operator == "=") == bool(value):
+            return overdue
+        return ["|", ("followup_next_date", "=", False), ("followup_next_date", ">=", today)]
+
+    @api.constrains("followup_status", "followup_wakeup_date")
+    def _check_followup_wakeup_date(self):
+        for lead in self:
+            if lead.followup_status == "dormant" and not lead.followup_wakeup_date:
+                raise ValidationError(
+                    _("Wake-up Date: the dormant lead %s needs a wake-up date.", lead.display_name)
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list)
+        self._followup_prepare_codes(vals_list)
+        leads = super().create(vals_list)
+        leads._followup_sync_status()
+        leads.filtered(
+            lambda lead: lead.active and lead.user_id and lead.followup_status == "to_contact"
+        )._followup_schedule_first_contact()
+        return leads
+
+    def write(self, vals):
+        check_selection_values(self, [vals])
+        if "followup_code" in vals and not self._followup_is_manager():
+            raise AccessError(_("Lead Code: only sales managers can change a lead code."))
+        grade_fields = {
+            "followup_grade",
+            "followup_budget",
+            "followup_urgency",
+            "followup_decision_chain",
+        }
+        old_grades = (
+            {lead.id: lead.followup_grade for lead in self} if grade_fields & vals.keys() else None
+        )
+        res = super().write(vals)
+        if "active" in vals or "stage_id" in vals:
+            self._followup_sync_status()
+        if old_grades is not None:
+            self.filtered(
+                lambda lead: lead.followup_grade != old_grades[lead.id]
+            )._followup_reschedule_for_grade()
+        if "user_id" in vals:
+            self._followup_reassign()
+        return res
+
+    def _mail_track(self, tracked_fields, initial_values):
+        # The follow-up status mirrors Odoo's won/lost state (active, won stage). When that state
+        # is tracked in the same message, the mirrored status would only repeat it.
+        if "followup_status" in initial_values and any(
+            fname in initial_values and initial_values[fname] != self[fname]
+            for fname in ("active", "stage_id")
+        ):
+            initial_values = dict(initial_values)
+            del initial_values["followup_status"]
+        return super()._mail_track(tracked_fields, initial_values)
+
+    def action_followup_log(self):
+        """Open the quick follow-up log dialog for this lead."""
+        self.ensure_one()
+        self._followup_check_loggable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Log a Follow-up"),
+            "res_model": "sales.followup.log",
+            "view_mode": "form",
+            "views": [(self.env.ref("sales_followup.sales_followup_log_view_form_quick").id, "form")],
+            "target": "new",
+            "context": {"default_lead_id": self.id, "dialog_size": "medium"},
+        }
+
+    def action_followup_set_dormant(self):
+        """Open the dialog asking for the wake-up date."""
+        self._followup_check_can_sleep()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Set Dormant"),
+            "res_model": "sales.followup.dormant.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_lead_ids": self.ids, "dialog_size": "medium"},
+        }
+
+    def action_followup_wakeup(self):
+        """Bring dormant leads back to Following now, with a follow-up due today."""
+        dormant = self.filtered(lambda lead: lead.followup_status == "dormant")
+        if not dormant:
+            raise UserError(_("Only dormant leads can be woken up."))
+        dormant._followup_wake_up()
+        return True
+
+    def action_followup_open_logs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "sales_followup.sales_followup_log_action"
+        )
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["context"] = {"default_lead_id": self.id}
+        return action
+
+    # ------------------------------------------------------------
+    # Settings
+    # ------------------------------------------------------------
+
+    @api.model
+    def _followup_setting(self, key):
+        """Positive integer setting of the follow-up rhythm, falling back to its default."""
+        default = FOLLOWUP_SETTING_DEFAULTS[key]
+        raw = self.env["ir.config_parameter"].sudo().get_param(f"sales_followup.{key}")
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            return default
+        return value if value > 0 else default
+
+    def _followup_interval(self):
+        """Days until the next follow-up of this lead: after-sale revisit or grade rhythm."""
+        self.ensure_one()
+        if self.followup_status == "converted":
+            return self._followup_setting("interval_converted")
+        return self._followup_setting(f"interval_{self.followup_grade or 'c'}")
+
+    def _followup_is_manager(self):
+        return self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
+
+    # ------------------------------------------------------------
+    # Grading
+    # ------------------------------------------------------------
+
+    def _followup_suggest_grade(self):
+        self.ensure_one()
+        if (
+            self.followup_budget == "confirmed"
+            and self.followup_urgency == "high"
+            and self.followup_decision_chain == "short"
+        ):
+            return "a"
+        if self.followup_urgency in (False, "low"):
+            return "c"
+        return "b"
+
+    # ------------------------------------------------------------
+    # Lead codes
+    # ------------------------------------------------------------
+
+    @api.model
+    def _followup_prepare_codes(self, vals_list):
+        """Give each new lead without a code the next SOURCE-YYYYMMDD-NNN code."""
+        today = fields.Date.context_today(self)
+        sources = self.env["utm.source"].browse(
+            {vals["source_id"] for vals in vals_list if vals.get("source_id")}
+        )
+        ranges_ready = set()
+        for vals in vals_list:
+            if vals.get("followup_code"):
+                continue
+            source = sources.browse(vals.get("source_id"))
+            sequence = (
+                source._followup_get_sequence()
+                if source
+                else self.env.ref("sales_followup.ir_sequence_lead_code").sudo()
+            )
+            if sequence.id not in ranges_ready:
+                self._followup_ensure_daily_range(sequence, today)
+                ranges_ready.add(sequence.id)
+            vals["followup_code"] = sequence.next_by_id(sequence_date=today)
+
+    @api.model
+    def _followup_ensure_daily_range(self, sequence, day):
+        """The serial restarts every day: open a one-day range before the first number."""
+        DateRange = self.env["ir.sequence.date_range"].sudo()
+        if not DateRange.search_count(
+            [("sequence_id", "=", sequence.id), ("date_from", "=", day), ("date_to", "=", day)],
+            limit=1,
+        ):
+            DateRange.create(
+                {"sequence_id": sequence.id, "date_from": day, "date_to": day, "number_next": 1}
+            )
+
+    # ------------------------------------------------------------
+    # Lifecycle
+    # ------------------------------------------------------------
+
+    def _followup_sync_status(self):
+        """Follow Odoo's won/lost state: inactive is lost, a won stage is converted, and a lead
+        leaving either comes back to Following."""
+        moves = defaultdict(lambda: self.browse())
+        for lead in self:
+            if not lead.active:
+                target = "lost"
+            elif lead.stage_id.is_won:
+                target = "converted"
+            elif lead.followup_status in ("lost", "converted"):
+                target = "in_progress"
+            else:
+                continue
+            if target != lead.followup_status:
+                moves[target] |= lead
+        today = fields.Date.context_today(self)
+        for status, leads in moves.items():
+            leads.write({"followup_status": status, "followup_wakeup_date": False})
+            if status == "converted":
+                revisit = today + timedelta(days=self._followup_setting("interval_converted"))
+                leads._followup_schedule(dict.fromkeys(leads.ids, revisit))
+            elif status == "in_progress":
+                leads._followup_schedule(dict.fromkeys(leads.ids, today))
+
+    def _followup_check_loggable(self):
+        for lead in self:
+            if not lead.active:
+                raise UserError(
+                    _(
+                        "Lead: %s is lost or archived; restore it before logging a follow-up.",
+                        lead.display_name,
+                    )
+                )
+
+    def _followup_check_can_sleep(self):
+        for lead in self:
+            if not lead.active or lead.followup_status not in ("to_contact", "in_progress"):
+                raise UserError(
+                    _(
+                        "Lead: only open leads (To Follow Up or Following) can be set dormant; "
+                        "%(lead)s is %(status)s.",
+                        lead=lead.display_name,
+                        status=dict(FOLLOWUP_STATUSES)[lead.followup_status]
+                        if lead.active
+                        else _("lost or archived"),
+                    )
+                )
+
+    def _followup_set_dormant(self, wakeup_date, note=False):
+        self._followup_check_can_sleep()
+        today = fields.Date.context_today(self)
+        if not wakeup_date or wakeup_date <= today:
+            raise ValidationError(_("Wake-up Date: choose a date after today."))
+        self.write(
+            {
+                "followup_status": "dormant",
+                "followup_wakeup_date": wakeup_date,
+                "followup_date_fixed": False,
+            }
+        )
+        self._followup_open_activities().unlink()
+        body = _("Set dormant until %s.", fields.Date.to_string(wakeup_date))
+        if note:
+            body = f"{body} {note}"
+        for lead in self:
+            lead.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def _followup_wake_up(self):
+        today = fields.Date.context_today(self)
+        self.write({"followup_status": "in_progress"})
+        self._followup_schedule(dict.fromkeys(self.ids, today))
+
+    @api.model
+    def _cron_followup_wakeup(self, batch_size=1000):
+        """Bring dormant leads whose wake-up date has come back to Following.
+
+        Processes one batch per call and reports progress to the cron runner, which commits
+        and calls again while leads remain; called by hand, it loops until done.
+        """
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        domain = [
+            ("followup_status", "=", "dormant"),
+            ("followup_wakeup_date", "<=", fields.Date.context_today(self)),
+        ]
+        done = 0
+        while True:
+            leads = self.search(domain, limit=batch_size, order="id")
+            if not leads:
+                break
+            leads._followup_wake_up()
+            done += len(leads)
+            if in_cron:
+                remaining = self.search_count(domain)
+                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                break
+        return done
+
+    # ------------------------------------------------------------
+    # Follow-up activities
+    # ------------------------------------------------------------
+
+    def _followup_open_activities(self):
+        """Open follow-up activities of these leads, in one query."""
+        if not self.ids:
+            return self.env["mail.activity"].sudo()
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("activity_type_id", "=", self.env.ref(FOLLOWUP_ACTIVITY_TYPE).id),
+                ]
+            )
+        )
+
+    def _followup_schedule(self, deadlines, fixed=False, activities=None):
+        """Give each lead exactly one open follow-up, due on deadlines[lead.id].
+
+        An open follow-up is moved (and re-assigned to the lead's salesperson); a missing one is
+        created. ``activities`` are the leads' open follow-ups when the caller already has them.
+        """
+        if not self:
+            return
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        if activities is None:
+            activities = self._followup_open_activities()
+        by_lead = defaultdict(lambda: Activity.browse())
+        for activity in activities:
+            by_lead[activity.res_id] |= activity
+        moves = defaultdict(lambda: Activity.browse())
+        extra = Activity.browse()
+        create_vals = []
+        activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE)
+        model_id = self.env["ir.model"]._get_id(self._name)
+        for lead in self:
+            deadline = deadlines[lead.id]
+            user_id = (lead.user_id or self.env.user).id
+            current = by_lead[lead.id]
+            if current:
+                keep, extra = current[0], extra | current[1:]
+                if keep.date_deadline != deadline or keep.user_id.id != user_id:
+                    moves[(deadline, user_id)] |= keep
+            else:
+                create_vals.append(
+                    {
+                        "activity_type_id": activity_type.id,
+                        "summary": activity_type.summary,
+                        "automated": True,
+                        "date_deadline": deadline,
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "user_id": user_id,
+                    }
+                )
+        extra.unlink()
+        for (deadline, user_id), group in moves.items():
+            group.write({"date_deadline": deadline, "user_id": user_id})
+        if create_vals:
+            Activity.create(create_vals)
+        self.filtered(lambda lead: lead.followup_date_fixed != fixed).write(
+            {"followup_date_fixed": fixed}
+        )
+
+    def _followup_local_date(self, value):
+        """Calendar day of a UTC datetime in the user's timezone."""
+        return fields.Datetime.context_timestamp(self, value).date()
+
+    def _followup_schedule_first_contact(self):
+        hours = self._followup_setting("first_contact_hours")
+        due = fields.Datetime.context_timestamp(
+            self, fields.Datetime.now() + timedelta(hours=hours)
+        ).date()
+        self._followup_schedule(dict.fromkeys(self.ids, due))
+
+    def _followup_reschedule_for_grade(self):
+        """Move the open follow-ups that were not dated by hand to the new grade's rhythm,
+        counted from the last contact and never before today."""
+        leads = self.filtered(
+            lambda lead: lead.followup_status == "in_progress"
+            and lead.followup_next_date
+            and not lead.followup_date_fixed
+        )
+        if not leads:
+            return
+        today = fields.Date.context_today(self)
+        deadlines = {}
+        for lead in leads:
+            base = lead._followup_local_date(lead.followup_last_date) if lead.followup_last_date else today
+            deadlines[lead.id] = max(today, base + timedelta(days=lead._followup_interval()))
+        leads._followup_schedule(deadlines)
+
+    def _followup_reassign(self):
+        """Hand the open follow-ups to the new salesperson; a new lead that just got one gets
+        its first-contact follow-up."""
+        leads = self.filtered("active")
+        activities = leads._followup_open_activities()
+        with_activity = set(activities.mapped("res_id"))
+        by_user = defaultdict(lambda: activities.browse())
+        for activity in activities:
+            lead = leads.browse(activity.res_id)
+            if lead.user_id and activity.user_id != lead.user_id:
+                by_user[lead.user_id.id] |= activity
+        for user_id, group in by_user.items():
+            group.with_context(mail_activity_quick_update=True).write({"user_id": user_id})
+        leads.filtered(
+            lambda lead: lead.id not in with_activity
+            and lead.user_id
+            and lead.followup_status == "to_contact"
+        )._followup_schedule_first_contact()

@@ -1,0 +1,281 @@
+import re
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+from .crm_lead import FOLLOWUP_GRADES
+from .selection_check import check_selection_values
+
+# Whole summaries that say nothing concrete ("interested", "有意向"). The documents' rule: write
+# what the customer needs or said instead.
+VAGUE_SUMMARIES = {
+    "interested",
+    "interest",
+    "ok",
+    "okay",
+    "follow up",
+    "followed up",
+    "contacted",
+    "called",
+    "no news",
+    "thinking",
+    "considering",
+    "tbd",
+    "有意向",
+    "有兴趣",
+    "感兴趣",
+    "有需求",
+    "考虑中",
+    "再考虑",
+    "再说",
+    "待定",
+    "跟进中",
+    "已跟进",
+    "已联系",
+    "联系了",
+    "沟通了",
+    "还行",
+    "可以",
+    "好的",
+}
+# A log may be dated a few minutes ahead of the server clock (clock skew of phones).
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class SalesFollowupLog(models.Model):
+    _name = "sales.followup.log"
+    _description = "Follow-up Log"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    # The contact
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Lead",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one(
+        related="lead_id.company_id", store=True, index=True, string="Company"
+    )
+    team_id = fields.Many2one(related="lead_id.team_id", store=True, string="Sales Team")
+    partner_id = fields.Many2one(related="lead_id.partner_id", string="Customer")
+    date = fields.Datetime(
+        string="Date", required=True, default=fields.Datetime.now, index=True,
+        help="When the contact took place.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Follow-up Person",
+        required=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        index=True,
+    )
+    method = fields.Selection(
+        [
+            ("phone", "Phone"),
+            ("visit", "Visit"),
+            ("email", "E-mail"),
+            ("message", "Chat / IM"),
+            ("meeting", "Online Meeting"),
+            ("other", "Other"),
+        ],
+        string="Method",
+        required=True,
+        default="phone",
+    )
+    # What was said
+    summary = fields.Text(
+        string="Discussed", required=True,
+        help="What was discussed, concretely: needs, figures, dates, people.",
+    )
+    customer_words = fields.Text(
+        string="Customer's Words", help="What the customer said, in their own words."
+    )
+    interpretation = fields.Text(
+        string="Interpretation",
+        help="What the customer's words mean for the deal, grounded in what was said.",
+    )
+    sentiment = fields.Selection(
+        [
+            ("positive", "Positive"),
+            ("hesitant", "Hesitant"),
+            ("negative", "Negative"),
+            ("resistant", "Resistant"),
+        ],
+        string="Attitude",
+        help="The customer's attitude during this contact.",
+    )
+    customer_responded = fields.Boolean(
+        string="Customer Responded",
+        default=True,
+        help="Uncheck when the customer could not be reached or did not answer.",
+    )
+    # What comes next
+    next_action = fields.Char(string="Next Action")
+    next_date = fields.Date(
+        string="Next Follow-up",
+        help="When to follow up next. Empty: the grade's rhythm decides.",
+    )
+    # Snapshot of the lead when the contact was logged
+    stage_id = fields.Many2one(
+        "crm.stage", string="Stage at Logging", readonly=True, ondelete="set null"
+    )
+    grade = fields.Selection(FOLLOWUP_GRADES, string="Grade at Logging", readonly=True)
+    recorded_late = fields.Boolean(
+        string="Recorded Late",
+        compute="_compute_recorded_late",
+        store=True,
+        help="Logged more than 24 hours after the contact took place.",
+    )
+
+    @api.depends("date", "create_date")
+    def _compute_recorded_late(self):
+        for log in self:
+            log.recorded_late = bool(
+                log.date and log.create_date and log.create_date - log.date > timedelta(hours=24)
+            )
+
+    @api.depends("lead_id", "date")
+    def _compute_display_name(self):
+        for log in self:
+            day = (
+                fields.Date.to_string(fields.Datetime.context_timestamp(log, log.date).date())
+                if log.date
+                else ""
+            )
+            log.display_name = f"{log.lead_id.display_name or ''} · {day}".strip(" ·")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_selection_values(self, vals_list, prefix="")
+        leads = self.env["crm.lead"].browse(
+            {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
+        )
+        leads._followup_check_loggable()
+        for vals in vals_list:
+            self._check_log_values(vals, creating=True)
+            lead = leads.browse(vals.get("lead_id"))
+            vals.setdefault("stage_id", lead.stage_id.id)
+            vals.setdefault("grade", lead.followup_grade)
+        logs = super().create(vals_list)
+        logs._apply_to_leads()
+        return logs
+
+    def write(self, vals):
+        check_selection_values(self, [vals], prefix="")
+        if not self.env["crm.lead"]._followup_is_manager():
+            self._check_own_same_day()
+            if "lead_id" in vals:
+                raise AccessError(_("Lead: only sales managers can move a log to another lead."))
+        self._check_log_values(vals, creating=False)
+        if "lead_id" in vals:
+            self.env["crm.lead"].browse(vals["lead_id"])._followup_check_loggable()
+        res = super().write(vals)
+        if {"date", "next_date", "lead_id"} & vals.keys():
+            self._apply_to_leads(mark_done=False)
+        return res
+
+    # ------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------
+
+    @api.model
+    def _check_log_values(self, vals, creating):
+        if creating and "lead_id" not in vals:
+            raise ValidationError(_("Lead: a follow-up log needs a lead."))
+        if creating or "summary" in vals:
+            summary = (vals.get("summary") or "").strip()
+            if not summary:
+                raise ValidationError(_("Discussed: say what was discussed with the customer."))
+            normalized = re.sub(r"[\s\W_]+", " ", summary.lower()).strip()
+            if normalized in VAGUE_SUMMARIES:
+                raise ValidationError(
+                    _(
+                        "Discussed: '%s' is too vague. Write what the customer needs or said, "
+                        "e.g. 'needs 20 units before June, budget 500k, asks for a demo'.",
+                        summary,
+                    )
+                )
+        date = fields.Datetime.to_datetime(vals.get("date")) if vals.get("date") else None
+        if date and date > fields.Datetime.now() + FUTURE_TOLERANCE:
+            raise ValidationError(_("Date: a contact cannot be logged in the future."))
+        if vals.get("next_date") and not self.env.context.get("sales_followup_import"):
+            next_date = fields.Date.to_date(vals["next_date"])
+            if next_date < fields.Date.context_today(self):
+                raise ValidationError(
+                    _(
+                        "Next Follow-up: %s is in the past; choose today or a later date.",
+                        fields.Date.to_string(next_date),
+                    )
+                )
+
+    def _check_own_same_day(self):
+        """Salespeople correct only their own logs, on the day they wrote them."""
+        today = fields.Date.context_today(self)
+        for log in self:
+            if log.user_id != self.env.user and log.create_uid != self.env.user:
+                raise AccessError(
+                    _("Follow-up Person: you can only correct your own follow-up logs.")
+                )
+            if fields.Datetime.context_timestamp(self, log.create_date).date() != today:
+                raise AccessError(
+                    _(
+                        "Date: a follow-up log can only be corrected on the day it was written; "
+                        "ask a sales manager."
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------
+
+    def _apply_to_leads(self, mark_done=True):
+        """Close the due follow-up of each lead and schedule the next one.
+
+        Only the lead's latest contact drives the follow-up: an older contact logged late fills
+        the history without moving anything.
+        """
+        latest = {}
+        for log in self.sorted(lambda log: (log.date, log.id)):
+            latest[log.lead_id] = log
+        current = {
+            lead: log
+            for lead, log in latest.items()
+            if not lead.followup_last_date or log.date >= lead.followup_last_date
+        }
+        if not current:
+            return
+        leads = self.env["crm.lead"].browse([lead.id for lead in current])
+        leads.filtered(
+            lambda lead: lead.followup_status in ("to_contact", "dormant")
+        ).write({"followup_status": "in_progress", "followup_wakeup_date": False})
+
+        activities = leads._followup_open_activities()
+        if mark_done and activities:
+            for activity in activities:
+                log = current[leads.browse(activity.res_id)]
+                activity.with_context(mail_activity_quick_update=True)._action_done(
+                    feedback=log.summary
+                )
+            activities = activities.browse()
+
+        by_fixed = defaultdict(dict)
+        for lead, log in current.items():
+            if log.next_date:
+                by_fixed[True][lead.id] = log.next_date
+            else:
+                day = lead._followup_local_date(log.date)
+                by_fixed[False][lead.id] = day + timedelta(days=lead._followup_interval())
+        for fixed, deadlines in by_fixed.items():
+            group = leads.browse(list(deadlines))
+            group._followup_schedule(
+                deadlines,
+                fixed=fixed,
+                activities=activities.filtered(lambda act, ids=group.ids: act.res_id in ids),
+            )

@@ -1,0 +1,2 @@
+from . import crm_lead_lost
+from . import sales_followup_dormant_wizard

@@ -1,0 +1,151 @@
+# Shared bootstrap for ./setup/run and ./setup/test (sourced, not run).
+#
+# Steps, each idempotent and each printed as it runs:
+#   1. Debian packages (installed when root, otherwise the exact apt-get line is printed);
+#   2. PostgreSQL: the server named by PGHOST/PGPORT/PGUSER/PGPASSWORD, or a local cluster;
+#   3. Odoo 18.0 source: $ODOO_SRC, else the cache, else the official 18.0 source archive;
+#   4. a virtualenv cached under a key of the requirement files;
+#   5. an Odoo configuration file for this checkout.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${SALES_FOLLOWUP_CACHE:-$HOME/.cache/sales_followup}
+RUN_DIR="$REPO/.run"
+ODOO_CONF="$RUN_DIR/odoo.conf"
+ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz}
+SYSTEM_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf fonts-noto-cjk
+                 build-essential python3-dev python3-venv git curl ca-certificates)
+SYSTEM_PACKAGES+=(${EXTRA_SYSTEM_PACKAGES:-})
+
+step() { printf '\n==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
+
+ensure_system_packages() {
+    step "System packages"
+    local missing=() pkg
+    for pkg in "${SYSTEM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        info "all present"
+        return
+    fi
+    local line="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        die "missing Debian packages: ${missing[*]}. Run as root:  $line"
+    fi
+    info "installing: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_postgres() {
+    step "PostgreSQL"
+    if [ -n "${PGHOST:-}" ]; then
+        info "using the server given by PGHOST=$PGHOST PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-$(id -un)}"
+        psql -d postgres -Atqc 'select 1' >/dev/null \
+            || die "cannot connect to PostgreSQL at PGHOST=$PGHOST (check PGPORT/PGUSER/PGPASSWORD)"
+        return
+    fi
+    local version cluster status
+    if ! pg_lsclusters -h | grep -q .; then
+        version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+        info "creating cluster $version/main"
+        pg_createcluster "$version" main >/dev/null
+    fi
+    read -r version cluster _ status _ < <(pg_lsclusters -h | head -n 1)
+    if [ "$status" != "online" ]; then
+        info "starting cluster $version/$cluster"
+        if [ "$(id -u)" -eq 0 ]; then
+            pg_ctlcluster "$version" "$cluster" start
+        else
+            die "PostgreSQL cluster $version/$cluster is down. Run as root:  pg_ctlcluster $version $cluster start"
+        fi
+    fi
+    local me
+    me=$(id -un)
+    if ! psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+        if [ "$(id -u)" -eq 0 ]; then
+            info "creating superuser role $me"
+            su postgres -c "createuser -s $me" 2>/dev/null || true
+        else
+            die "no PostgreSQL role for $me. Run as root:  su postgres -c 'createuser -s $me'"
+        fi
+    fi
+    psql -d postgres -Atqc 'select 1' >/dev/null || die "cannot connect to the local PostgreSQL cluster"
+    info "cluster $version/$cluster online, role $me"
+}
+
+ensure_odoo_source() {
+    step "Odoo 18.0 source"
+    if [ -n "${ODOO_SRC:-}" ]; then
+        [ -f "$ODOO_SRC/odoo-bin" ] || die "ODOO_SRC=$ODOO_SRC has no odoo-bin"
+    elif [ -f "$CACHE/odoo-18.0/odoo-bin" ]; then
+        ODOO_SRC="$CACHE/odoo-18.0"
+    else
+        info "downloading $ODOO_ARCHIVE_URL"
+        local tmp="$CACHE/odoo-18.0.partial"
+        rm -rf "$tmp" && mkdir -p "$tmp"
+        curl -fsSL "$ODOO_ARCHIVE_URL" | tar -xz -C "$tmp" --strip-components=1 \
+            || die "could not download Odoo 18.0; set ODOO_SRC to an Odoo 18.0 source tree"
+        mv "$tmp" "$CACHE/odoo-18.0"
+        ODOO_SRC="$CACHE/odoo-18.0"
+    fi
+    grep -q "version_info = (18, 0" "$ODOO_SRC/odoo/release.py" \
+        || die "$ODOO_SRC is not Odoo 18.0"
+    export ODOO_SRC
+    info "$ODOO_SRC"
+}
+
+ensure_venv() {
+    step "Python virtualenv"
+    local key
+    key=$( { python3 --version; cat "$ODOO_SRC/requirements.txt" "$REPO/requirements.txt" \
+             "$REPO/setup/build-constraints.txt"; } | sha256sum | cut -c1-16)
+    VENV="$CACHE/venv-$key"
+    if [ ! -f "$VENV/.complete" ]; then
+        info "building $VENV (a few minutes, once)"
+        rm -rf "$VENV"
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q --upgrade "pip>=25.3" wheel
+        "$VENV/bin/pip" install -q --build-constraint "$REPO/setup/build-constraints.txt" \
+            -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements.txt"
+        touch "$VENV/.complete"
+    else
+        info "cached: $VENV"
+    fi
+    # Odoo is used from its source tree (no copy in the venv): a .pth file points at it.
+    local site
+    site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$ODOO_SRC" > "$site/odoo_src.pth"
+    PY="$VENV/bin/python"
+    export VENV PY
+}
+
+write_odoo_conf() {
+    step "Odoo configuration"
+    mkdir -p "$RUN_DIR" "$CACHE/data"
+    cat > "$ODOO_CONF" <<CONF
+[options]
+addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$REPO
+data_dir = $CACHE/data
+http_interface = 127.0.0.1
+http_port = ${ODOO_HTTP_PORT:-8069}
+list_db = True
+CONF
+    info "$ODOO_CONF"
+}
+
+odoo_bin() { "$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+db_exists() { psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'" | grep -q 1; }
+
+bootstrap() {
+    ensure_system_packages
+    ensure_postgres
+    ensure_odoo_source
+    ensure_venv
+    write_odoo_conf
+}

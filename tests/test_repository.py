@@ -1,0 +1,75 @@
+"""Repository-level checks that need no database: manifests, XML, CSV access files."""
+
+import ast
+import csv
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+REPO = Path(__file__).resolve().parents[1]
+ADDONS = sorted(p.parent for p in REPO.glob("*/__manifest__.py"))
+REQUIRED_KEYS = {"name", "version", "license", "author", "website", "category", "depends", "data"}
+
+
+def _manifest(addon):
+    return ast.literal_eval((addon / "__manifest__.py").read_text(encoding="utf-8"))
+
+
+def test_addons_found():
+    assert "sales_followup" in {addon.name for addon in ADDONS}
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_manifest(addon):
+    manifest = _manifest(addon)
+    assert REQUIRED_KEYS <= manifest.keys(), REQUIRED_KEYS - manifest.keys()
+    assert "description" not in manifest
+    assert manifest["version"].startswith("18.0.") and len(manifest["version"].split(".")) == 5
+    assert manifest["installable"] is True
+    for key in ("data", "demo"):
+        for rel in manifest.get(key, []):
+            assert (addon / rel).is_file(), f"{addon.name}: {key} file {rel} is missing"
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_data_files_ordered(addon):
+    """security -> data -> wizard -> views -> report -> menus, as the house style says."""
+    order = ["security", "data", "wizard", "views", "report"]
+    files = _manifest(addon)["data"]
+    ranks = []
+    for rel in files:
+        folder = rel.split("/")[0]
+        rank = len(order) if rel.endswith("_menus.xml") else order.index(folder)
+        ranks.append(rank)
+    assert ranks == sorted(ranks), files
+
+
+@pytest.mark.parametrize(
+    "path", sorted(REPO.glob("*/**/*.xml")), ids=lambda p: str(p.relative_to(REPO))
+)
+def test_xml_well_formed(path):
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == "odoo"
+    # Odoo 18 views use <list> and expressions, never <tree> or attrs/states.
+    assert not root.xpath("//tree"), "use <list>, not <tree>"
+    assert not root.xpath("//*[@attrs or @states]"), "use invisible=/readonly= expressions"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(REPO.glob("*/security/ir.model.access.csv")), ids=lambda p: p.parts[-3]
+)
+def test_access_csv(path):
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows
+    for row in rows:
+        model = row["model_id:id"].removeprefix("model_")
+        group = row["group_id:id"].split(".")[-1]
+        assert row["id"] == f"access_{model}_{group}", row["id"]
+        assert all(row[perm] in ("0", "1") for perm in ("perm_read", "perm_write", "perm_create", "perm_unlink"))
+
+
+@pytest.mark.parametrize("path", sorted(REPO.glob("*/**/*.py")), ids=lambda p: str(p.relative_to(REPO)))
+def test_python_compiles(path):
+    compile(path.read_text(encoding="utf-8"), str(path), "exec")
