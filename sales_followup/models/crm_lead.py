@@ -170,16 +170,35 @@ class CrmLead(models.Model):
                 unanswered += 1
             lead.followup_unanswered_count = unanswered
 
-    @api.depends("activity_ids.date_deadline", "activity_ids.activity_type_id")
+    @api.depends(
+        "activity_ids.date_deadline",
+        "activity_ids.activity_type_id",
+        "followup_status",
+        "active",
+        "user_id",
+        "date_open",
+    )
     def _compute_followup_next_date(self):
         activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE, raise_if_not_found=False)
+        window = timedelta(hours=self._followup_setting("first_contact_hours"))
         for lead in self:
             deadlines = [
                 activity.date_deadline
                 for activity in lead.activity_ids
                 if activity.activity_type_id == activity_type
             ]
-            lead.followup_next_date = min(deadlines) if deadlines else False
+            if deadlines:
+                lead.followup_next_date = min(deadlines)
+            elif lead.active and lead.user_id and lead.followup_status == "to_contact":
+                # First contact is due within the window from the assignment, in the
+                # salesperson's timezone, before the activity itself is scheduled.
+                assigned = lead.date_open or lead.create_date or fields.Datetime.now()
+                local = fields.Datetime.context_timestamp(
+                    lead.with_context(tz=lead.user_id.tz or "UTC"), assigned + window
+                )
+                lead.followup_next_date = local.date()
+            else:
+                lead.followup_next_date = False
 
     @api.depends("followup_next_date")
     def _compute_followup_overdue(self):
@@ -207,12 +226,12 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_selection_values(self, vals_list)
+        # Copies: callers may pass the same dict several times, and each lead needs its own code.
+        vals_list = [dict(vals) for vals in vals_list]
         self._followup_prepare_codes(vals_list)
         leads = super().create(vals_list)
         leads._followup_sync_status()
-        leads.filtered(
-            lambda lead: lead.active and lead.user_id and lead.followup_status == "to_contact"
-        )._followup_schedule_first_contact()
+        leads._followup_trigger_first_contact()
         return leads
 
     def write(self, vals):
@@ -340,37 +359,60 @@ class CrmLead(models.Model):
 
     @api.model
     def _followup_prepare_codes(self, vals_list):
-        """Give each new lead without a code the next SOURCE-YYYYMMDD-NNN code."""
+        """Give each new lead without a code the next SOURCE-YYYYMMDD-NNN code.
+
+        One atomic UPDATE per sequence hands out the serials of the whole batch: the row lock
+        it takes serialises concurrent creations of the same source until commit.
+        """
         today = fields.Date.context_today(self)
+        default_sequence = self.env.ref("sales_followup.ir_sequence_lead_code").sudo()
         sources = self.env["utm.source"].browse(
             {vals["source_id"] for vals in vals_list if vals.get("source_id")}
         )
-        ranges_ready = set()
+        pending = defaultdict(list)
         for vals in vals_list:
-            if vals.get("followup_code"):
-                continue
-            source = sources.browse(vals.get("source_id"))
-            sequence = (
-                source._followup_get_sequence()
-                if source
-                else self.env.ref("sales_followup.ir_sequence_lead_code").sudo()
+            if not vals.get("followup_code"):
+                source = sources.browse(vals.get("source_id"))
+                sequence = source._followup_get_sequence() if source else default_sequence
+                pending[sequence].append(vals)
+        for sequence, group in pending.items():
+            date_range_id = self._followup_daily_range(sequence, today)
+            self.env.cr.execute(
+                "UPDATE ir_sequence_date_range SET number_next = number_next + %s "
+                "WHERE id = %s RETURNING number_next - %s",
+                (len(group) * sequence.number_increment, date_range_id, len(group) * sequence.number_increment),
             )
-            if sequence.id not in ranges_ready:
-                self._followup_ensure_daily_range(sequence, today)
-                ranges_ready.add(sequence.id)
-            vals["followup_code"] = sequence.next_by_id(sequence_date=today)
+            first = self.env.cr.fetchone()[0]
+            prefix, suffix = sequence._get_prefix_suffix(date=today, date_range=today)
+            for index, vals in enumerate(group):
+                number = first + index * sequence.number_increment
+                vals["followup_code"] = f"{prefix}{number:0{sequence.padding}d}{suffix}"
+        if pending:
+            self.env["ir.sequence.date_range"].invalidate_model(["number_next"])
 
     @api.model
-    def _followup_ensure_daily_range(self, sequence, day):
-        """The serial restarts every day: open a one-day range before the first number."""
-        DateRange = self.env["ir.sequence.date_range"].sudo()
-        if not DateRange.search_count(
-            [("sequence_id", "=", sequence.id), ("date_from", "=", day), ("date_to", "=", day)],
-            limit=1,
-        ):
-            DateRange.create(
-                {"sequence_id": sequence.id, "date_from": day, "date_to": day, "number_next": 1}
+    def _followup_daily_range(self, sequence, day):
+        """Id of the sequence's one-day range for ``day`` (the serial restarts every day)."""
+        query = (
+            "SELECT id FROM ir_sequence_date_range "
+            "WHERE sequence_id = %s AND date_from = %s AND date_to = %s ORDER BY id LIMIT 1"
+        )
+        self.env.cr.execute(query, (sequence.id, day, day))
+        row = self.env.cr.fetchone()
+        if not row:
+            # Lock the sequence so that two transactions do not both open the day's range.
+            self.env.cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", (sequence.id,))
+            self.env.cr.execute(query, (sequence.id, day, day))
+            row = self.env.cr.fetchone()
+        if not row:
+            date_range = (
+                self.env["ir.sequence.date_range"]
+                .sudo()
+                .create({"sequence_id": sequence.id, "date_from": day, "date_to": day, "number_next": 1})
             )
+            date_range.flush_recordset()
+            return date_range.id
+        return row[0]
 
     # ------------------------------------------------------------
     # Lifecycle
@@ -545,12 +587,55 @@ class CrmLead(models.Model):
         """Calendar day of a UTC datetime in the user's timezone."""
         return fields.Datetime.context_timestamp(self, value).date()
 
-    def _followup_schedule_first_contact(self):
-        hours = self._followup_setting("first_contact_hours")
-        due = fields.Datetime.context_timestamp(
-            self, fields.Datetime.now() + timedelta(hours=hours)
-        ).date()
-        self._followup_schedule(dict.fromkeys(self.ids, due))
+    def _followup_trigger_first_contact(self):
+        """Leads waiting for their first contact get their Follow-up activity from the
+        first-contact cron, triggered at once: creating and assigning leads stays as cheap as in
+        stock crm, and their first-contact due date shows meanwhile (followup_next_date)."""
+        if any(
+            lead.active and lead.user_id and lead.followup_status == "to_contact" for lead in self
+        ):
+            self.env.ref("sales_followup.ir_cron_followup_first_contact").sudo()._trigger()
+
+    @api.model
+    def _cron_followup_first_contact(self, batch_size=1000):
+        """Schedule the first-contact Follow-up activity of assigned leads that have none."""
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE)
+        self.env["mail.activity"].flush_model(["res_model", "res_id", "activity_type_id", "active"])
+        self.flush_model(["active", "user_id", "followup_status"])
+        query = """
+            SELECT lead.id
+              FROM crm_lead lead
+             WHERE lead.active
+               AND lead.user_id IS NOT NULL
+               AND lead.followup_status = 'to_contact'
+               AND NOT EXISTS (
+                       SELECT 1
+                         FROM mail_activity activity
+                        WHERE activity.res_model = 'crm.lead'
+                          AND activity.res_id = lead.id
+                          AND activity.activity_type_id = %(type_id)s
+                          AND activity.active)
+          ORDER BY lead.id
+        """
+        done = 0
+        while True:
+            self.env.cr.execute(query + " LIMIT %(limit)s", {"type_id": activity_type.id, "limit": batch_size})
+            leads = self.browse([row[0] for row in self.env.cr.fetchall()])
+            if not leads:
+                break
+            leads._followup_schedule(
+                {lead.id: lead.followup_next_date for lead in leads},
+                activities=self.env["mail.activity"].sudo(),
+            )
+            done += len(leads)
+            if in_cron:
+                self.env.cr.execute(
+                    f"SELECT count(*) FROM ({query}) todo", {"type_id": activity_type.id}
+                )
+                self.env["ir.cron"]._notify_progress(done=done, remaining=self.env.cr.fetchone()[0])
+                break
+        return done
 
     def _followup_reschedule_for_grade(self):
         """Move the open follow-ups that were not dated by hand to the new grade's rhythm,
@@ -570,11 +655,10 @@ class CrmLead(models.Model):
         leads._followup_schedule(deadlines)
 
     def _followup_reassign(self):
-        """Hand the open follow-ups to the new salesperson; a new lead that just got one gets
-        its first-contact follow-up."""
+        """Hand the open follow-ups to the new salesperson; a lead waiting for its first
+        contact gets its first-contact follow-up."""
         leads = self.filtered("active")
         activities = leads._followup_open_activities()
-        with_activity = set(activities.mapped("res_id"))
         by_user = defaultdict(lambda: activities.browse())
         for activity in activities:
             lead = leads.browse(activity.res_id)
@@ -582,8 +666,4 @@ class CrmLead(models.Model):
                 by_user[lead.user_id.id] |= activity
         for user_id, group in by_user.items():
             group.with_context(mail_activity_quick_update=True).write({"user_id": user_id})
-        leads.filtered(
-            lambda lead: lead.id not in with_activity
-            and lead.user_id
-            and lead.followup_status == "to_contact"
-        )._followup_schedule_first_contact()
+        leads._followup_trigger_first_contact()

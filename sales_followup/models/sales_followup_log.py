@@ -154,6 +154,7 @@ class SalesFollowupLog(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         check_selection_values(self, vals_list, prefix="")
+        vals_list = [dict(vals) for vals in vals_list]
         leads = self.env["crm.lead"].browse(
             {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
         )

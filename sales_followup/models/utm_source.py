@@ -37,10 +37,10 @@ class UtmSource(models.Model):
             if not re.fullmatch(r"[A-Za-z0-9_]+", source.followup_code_prefix):
                 raise ValidationError(
                     _(
-                        "Lead Code Prefix '%(prefix)s' of source %(source)s may only hold "
+                        "Lead Code Prefix '%(prefix)s' of source %(name)s may only hold "
                         "letters, digits and underscores.",
                         prefix=source.followup_code_prefix,
-                        source=source.name,
+                        name=source.name,
                     )
                 )
 

@@ -1,0 +1,7 @@
+from . import test_followup_log
+from . import test_grading
+from . import test_lead_code
+from . import test_lifecycle
+from . import test_performance
+from . import test_rhythm
+from . import test_security

@@ -1,0 +1,115 @@
+from contextlib import contextmanager
+from datetime import date, datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import TransactionCase, new_test_user
+
+
+class FollowupCommon(TransactionCase):
+    """Salespeople, a team and leads of a sales team, with rhythm settings at their defaults.
+
+    Users are in UTC so that "today" is the frozen date of each test; one test checks another
+    timezone on purpose.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
+        cls.company = cls.env.company
+        cls.user_salesman = new_test_user(
+            cls.env,
+            login="sf_salesman",
+            name="Wang Salesman",
+            groups="sales_team.group_sale_salesman",
+            tz="UTC",
+            email="wang@example.com",
+        )
+        cls.user_salesman_2 = new_test_user(
+            cls.env,
+            login="sf_salesman_2",
+            name="Li Salesman",
+            groups="sales_team.group_sale_salesman",
+            tz="UTC",
+            email="li@example.com",
+        )
+        cls.user_all_leads = new_test_user(
+            cls.env,
+            login="sf_all_leads",
+            name="Zhao All Leads",
+            groups="sales_team.group_sale_salesman_all_leads",
+            tz="UTC",
+        )
+        cls.user_manager = new_test_user(
+            cls.env,
+            login="sf_manager",
+            name="Chen Manager",
+            groups="sales_team.group_sale_manager",
+            tz="UTC",
+            email="chen@example.com",
+        )
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "East China Sales",
+                "crm_team_member_ids": [
+                    (0, 0, {"user_id": cls.user_salesman.id}),
+                    (0, 0, {"user_id": cls.user_salesman_2.id}),
+                ],
+            }
+        )
+        cls.stage_new = cls.env.ref("crm.stage_lead1")
+        cls.stage_won = cls.env.ref("crm.stage_lead4")
+        cls.lost_reason = cls.env.ref("crm.lost_reason_1")
+        cls.followup_type = cls.env.ref("sales_followup.mail_activity_type_followup")
+        cls.today = date(2026, 3, 10)
+
+    @classmethod
+    def _lead(cls, user=None, **vals):
+        """A lead created by the manager for ``user`` (the salesman by default)."""
+        user = cls.user_salesman if user is None else user
+        values = {
+            "name": "Lead",
+            "type": "opportunity",
+            "user_id": user.id if user else False,
+            "team_id": cls.team.id,
+            "partner_name": "Shanghai Trading Co.",
+        }
+        values.update(vals)
+        return cls.env["crm.lead"].with_user(cls.user_manager).create(values)
+
+    @classmethod
+    def _log(cls, lead, user=None, **vals):
+        user = user or cls.user_salesman
+        values = {"lead_id": lead.id, "summary": "Discussed the 20-unit order for May", "method": "phone"}
+        values.update(vals)
+        return cls.env["sales.followup.log"].with_user(user).create(values)
+
+    def _followups(self, lead):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "crm.lead"),
+                ("res_id", "=", lead.id),
+                ("activity_type_id", "=", self.followup_type.id),
+            ]
+        )
+
+    def _set_param(self, key, value):
+        self.env["ir.config_parameter"].sudo().set_param(f"sales_followup.{key}", value)
+
+    @contextmanager
+    def frozen(self, when):
+        """Freeze Python's clock and the transaction's NOW (used for create_date) together."""
+        with freeze_time(when), patch.object(self.env.cr, "now", lambda: datetime.now()):
+            yield
+
+    def _as_committed(self):
+        """Let what was created so far be tracked from now on, as after a commit (Odoo does not
+        track records created in the same transaction)."""
+        self.env.flush_all()
+        self.env.cr.precommit.clear()
+
+    def _flush_tracking(self):
+        self.env.flush_all()
+        self.env.cr.precommit.run()

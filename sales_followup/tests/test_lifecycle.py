@@ -1,0 +1,139 @@
+from datetime import date
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import FollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycle(FollowupCommon):
+    def test_won_is_converted_with_revisit(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._log(lead)
+            lead.with_user(self.user_salesman).action_set_won()
+            self.assertEqual(lead.followup_status, "converted")
+            self.assertEqual(lead.followup_next_date, date(2026, 4, 9), "after-sale revisit")
+            self._log(lead, summary="Delivered, customer checks the invoice")
+            self.assertEqual(lead.followup_status, "converted", "a revisit keeps it converted")
+            self.assertEqual(lead.followup_next_date, date(2026, 4, 9))
+            lead.with_user(self.user_salesman).stage_id = self.stage_new
+            self.assertEqual(lead.followup_status, "in_progress", "leaving the won stage")
+
+    def test_lost_dialog_requires_reason(self):
+        lead = self._lead()
+        Wizard = self.env["crm.lead.lost"].with_user(self.user_salesman)
+        wizard = Wizard.create({"lead_ids": lead.ids})
+        self.assertTrue(wizard.followup_reason_required)
+        with self.assertRaisesRegex(UserError, "Lost Reason"):
+            wizard.action_lost_reason_apply()
+        self.assertTrue(lead.active)
+        self.assertEqual(lead.followup_status, "to_contact")
+        Wizard.create({"lead_ids": lead.ids, "lost_reason_id": self.lost_reason.id}).action_lost_reason_apply()
+        self.assertFalse(lead.active)
+        self.assertEqual(lead.followup_status, "lost")
+        self.assertEqual(lead.lost_reason_id, self.lost_reason)
+        self.assertFalse(self._followups(lead), "a lost lead has no follow-up")
+
+    def test_lost_reason_optional_setting(self):
+        self._set_param("lost_reason_optional", "True")
+        lead = self._lead()
+        self.env["crm.lead.lost"].with_user(self.user_salesman).create(
+            {"lead_ids": lead.ids}
+        ).action_lost_reason_apply()
+        self.assertEqual(lead.followup_status, "lost")
+
+    def test_programmatic_set_lost_keeps_stock_behaviour(self):
+        lead = self._lead()
+        lead.with_user(self.user_salesman).action_set_lost()
+        self.assertFalse(lead.active)
+        self.assertEqual(lead.followup_status, "lost")
+
+    def test_restore_lost_lead(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            lead.action_set_lost(lost_reason_id=self.lost_reason.id)
+            lead.with_user(self.user_salesman).toggle_active()
+            self.assertTrue(lead.active)
+            self.assertEqual(lead.followup_status, "in_progress")
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 10), "follow-up due at once")
+
+    def test_dormant_and_wakeup_cron(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._log(lead)
+            action = lead.with_user(self.user_salesman).action_followup_set_dormant()
+            wizard = (
+                self.env[action["res_model"]]
+                .with_user(self.user_salesman)
+                .with_context(action["context"])
+                .create({"wakeup_date": "2026-06-01", "note": "Budget frozen until June"})
+            )
+            wizard.action_apply()
+            self.assertEqual(lead.followup_status, "dormant")
+            self.assertEqual(lead.followup_wakeup_date, date(2026, 6, 1))
+            self.assertFalse(self._followups(lead), "open follow-ups are cancelled")
+            self.assertIn("Budget frozen", lead.message_ids[0].body)
+        with self.frozen("2026-05-31 09:00:00"):
+            self.env["crm.lead"]._cron_followup_wakeup()
+            self.assertEqual(lead.followup_status, "dormant", "not yet")
+        with self.frozen("2026-06-01 02:00:00"):
+            self.env.ref("sales_followup.ir_cron_followup_wakeup").method_direct_trigger()
+            self.assertEqual(lead.followup_status, "in_progress")
+            self.assertEqual(lead.followup_next_date, date(2026, 6, 1))
+            self.assertEqual(len(self._followups(lead)), 1)
+
+    def test_wakeup_cron_in_batches(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            leads = self.env["crm.lead"]
+            for index in range(5):
+                leads |= self._lead(name=f"Sleeper {index}")
+            leads._followup_set_dormant(date(2026, 3, 20))
+        with self.frozen("2026-03-20 09:00:00"):
+            self.assertEqual(self.env["crm.lead"]._cron_followup_wakeup(batch_size=2), 5)
+            self.assertEqual(set(leads.mapped("followup_status")), {"in_progress"})
+
+    def test_dormant_bad_input(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self.env["crm.lead"]._cron_followup_first_contact()
+            Wizard = self.env["sales.followup.dormant.wizard"].with_user(self.user_salesman)
+            for bad in ("2026-03-10", "2026-03-01"):
+                with self.subTest(bad=bad), self.assertRaisesRegex(ValidationError, "Wake-up Date"):
+                    Wizard.create({"lead_ids": lead.ids, "wakeup_date": bad}).action_apply()
+            self.assertEqual(lead.followup_status, "to_contact")
+            self.assertTrue(self._followups(lead))
+            lead.action_set_lost()
+            with self.assertRaisesRegex(UserError, "only open leads"):
+                lead.with_user(self.user_salesman).action_followup_set_dormant()
+
+    def test_log_on_dormant_lead_wakes_it(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            lead._followup_set_dormant(date(2026, 9, 1))
+            self._log(lead, summary="Customer called back: new plant project, 30 units")
+            self.assertEqual(lead.followup_status, "in_progress")
+            self.assertFalse(lead.followup_wakeup_date)
+            self.assertEqual(len(self._followups(lead)), 1)
+
+    def test_manual_wakeup(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            lead._followup_set_dormant(date(2026, 9, 1))
+            lead.with_user(self.user_salesman).action_followup_wakeup()
+            self.assertEqual(lead.followup_status, "in_progress")
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 10))
+            with self.assertRaises(UserError):
+                lead.action_followup_wakeup()
+
+    def test_status_tracked_in_chatter(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._as_committed()
+            self._log(lead)
+            self._flush_tracking()
+            values = lead.sudo().message_ids.tracking_value_ids.filtered(
+                lambda t: t.field_id.name == "followup_status"
+            )
+            self.assertEqual(values.mapped("new_value_char"), ["Following"])
