@@ -22,7 +22,10 @@
         "views/res_config_settings_views.xml",
         "views/sales_followup_menus.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/res_users_demo.xml",
+        "demo/crm_lead_demo.xml",
+    ],
     "installable": True,
     "application": False,
 }

@@ -140,6 +140,16 @@ CONF
 
 odoo_bin() { "$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
 
+# Fail when Odoo left a module uninstalled or half-upgraded (odoo-bin exits 0 on such errors).
+assert_installed() {
+    local db=$1 module state
+    shift
+    for module in "$@"; do
+        state=$(psql -d "$db" -Atqc "select state from ir_module_module where name = '$module'")
+        [ "$state" = "installed" ] || die "$module is '${state:-missing}' in database $db; see the Odoo log above"
+    done
+}
+
 db_exists() { psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'" | grep -q 1; }
 
 bootstrap() {
