@@ -11,7 +11,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${SALES_FOLLOWUP_CACHE:-$HOME/.cache/sales_followup}
 RUN_DIR="$REPO/.run"
-ODOO_CONF="$RUN_DIR/odoo.conf"
+ODOO_CONF="$RUN_DIR/${ODOO_CONF_NAME:-odoo.conf}"
 ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz}
 SYSTEM_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf fonts-noto-cjk
                  build-essential python3-dev python3-venv git curl ca-certificates)
@@ -20,6 +20,15 @@ SYSTEM_PACKAGES+=(${EXTRA_SYSTEM_PACKAGES:-})
 step() { printf '\n==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf '\nERROR: %s\n' "$*" >&2; exit 1; }
+
+# Run a command, showing its output only when it fails.
+quiet() {
+    local out
+    if ! out=$("$@" 2>&1); then
+        printf '%s\n' "$out" >&2
+        return 1
+    fi
+}
 
 ensure_system_packages() {
     step "System packages"
@@ -109,8 +118,8 @@ ensure_venv() {
         info "building $VENV (a few minutes, once)"
         rm -rf "$VENV"
         python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --upgrade "pip>=25.3" wheel
-        "$VENV/bin/pip" install -q --build-constraint "$REPO/setup/build-constraints.txt" \
+        quiet "$VENV/bin/pip" install -q --upgrade "pip>=25.3" wheel
+        quiet "$VENV/bin/pip" install -q --build-constraint "$REPO/setup/build-constraints.txt" \
             -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements.txt"
         touch "$VENV/.complete"
     else
