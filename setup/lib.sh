@@ -122,6 +122,8 @@ ensure_venv() {
         quiet "$VENV/bin/pip" install -q --build-constraint "$REPO/setup/build-constraints.txt" \
             -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements.txt"
         touch "$VENV/.complete"
+        # Older environments (other requirement files) are of no use any more.
+        find "$CACHE" -maxdepth 1 -name 'venv-*' ! -path "$VENV" -exec rm -rf {} +
     else
         info "cached: $VENV"
     fi

@@ -67,9 +67,14 @@ def test_access_csv(path):
         model = row["model_id:id"].removeprefix("model_")
         group = row["group_id:id"].split(".")[-1]
         assert row["id"] == f"access_{model}_{group}", row["id"]
-        assert all(row[perm] in ("0", "1") for perm in ("perm_read", "perm_write", "perm_create", "perm_unlink"))
+        assert all(
+            row[perm] in ("0", "1")
+            for perm in ("perm_read", "perm_write", "perm_create", "perm_unlink")
+        )
 
 
-@pytest.mark.parametrize("path", sorted(REPO.glob("*/**/*.py")), ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "path", sorted(REPO.glob("*/**/*.py")), ids=lambda p: str(p.relative_to(REPO))
+)
 def test_python_compiles(path):
     compile(path.read_text(encoding="utf-8"), str(path), "exec")

@@ -204,7 +204,9 @@ class CrmLead(models.Model):
     def _compute_followup_overdue(self):
         today = fields.Date.context_today(self)
         for lead in self:
-            lead.followup_overdue = bool(lead.followup_next_date and lead.followup_next_date < today)
+            lead.followup_overdue = bool(
+                lead.followup_next_date and lead.followup_next_date < today
+            )
 
     def _search_followup_overdue(self, operator, value):
         if operator not in ("=", "!="):
@@ -278,7 +280,9 @@ class CrmLead(models.Model):
             "name": _("Log a Follow-up"),
             "res_model": "sales.followup.log",
             "view_mode": "form",
-            "views": [(self.env.ref("sales_followup.sales_followup_log_view_form_quick").id, "form")],
+            "views": [
+                (self.env.ref("sales_followup.sales_followup_log_view_form_quick").id, "form")
+            ],
             "target": "new",
             "context": {"default_lead_id": self.id, "dialog_size": "medium"},
         }
@@ -380,7 +384,11 @@ class CrmLead(models.Model):
             self.env.cr.execute(
                 "UPDATE ir_sequence_date_range SET number_next = number_next + %s "
                 "WHERE id = %s RETURNING number_next - %s",
-                (len(group) * sequence.number_increment, date_range_id, len(group) * sequence.number_increment),
+                (
+                    len(group) * sequence.number_increment,
+                    date_range_id,
+                    len(group) * sequence.number_increment,
+                ),
             )
             first = self.env.cr.fetchone()[0]
             prefix, suffix = sequence._get_prefix_suffix(date=today, date_range=today)
@@ -401,14 +409,18 @@ class CrmLead(models.Model):
         row = self.env.cr.fetchone()
         if not row:
             # Lock the sequence so that two transactions do not both open the day's range.
-            self.env.cr.execute("SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", (sequence.id,))
+            self.env.cr.execute(
+                "SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", (sequence.id,)
+            )
             self.env.cr.execute(query, (sequence.id, day, day))
             row = self.env.cr.fetchone()
         if not row:
             date_range = (
                 self.env["ir.sequence.date_range"]
                 .sudo()
-                .create({"sequence_id": sequence.id, "date_from": day, "date_to": day, "number_next": 1})
+                .create(
+                    {"sequence_id": sequence.id, "date_from": day, "date_to": day, "number_next": 1}
+                )
             )
             date_range.flush_recordset()
             return date_range.id
@@ -620,7 +632,9 @@ class CrmLead(models.Model):
         """
         done = 0
         while True:
-            self.env.cr.execute(query + " LIMIT %(limit)s", {"type_id": activity_type.id, "limit": batch_size})
+            self.env.cr.execute(
+                query + " LIMIT %(limit)s", {"type_id": activity_type.id, "limit": batch_size}
+            )
             leads = self.browse([row[0] for row in self.env.cr.fetchall()])
             if not leads:
                 break
@@ -641,16 +655,22 @@ class CrmLead(models.Model):
         """Move the open follow-ups that were not dated by hand to the new grade's rhythm,
         counted from the last contact and never before today."""
         leads = self.filtered(
-            lambda lead: lead.followup_status == "in_progress"
-            and lead.followup_next_date
-            and not lead.followup_date_fixed
+            lambda lead: (
+                lead.followup_status == "in_progress"
+                and lead.followup_next_date
+                and not lead.followup_date_fixed
+            )
         )
         if not leads:
             return
         today = fields.Date.context_today(self)
         deadlines = {}
         for lead in leads:
-            base = lead._followup_local_date(lead.followup_last_date) if lead.followup_last_date else today
+            base = (
+                lead._followup_local_date(lead.followup_last_date)
+                if lead.followup_last_date
+                else today
+            )
             deadlines[lead.id] = max(today, base + timedelta(days=lead._followup_interval()))
         leads._followup_schedule(deadlines)
 

@@ -65,7 +65,10 @@ class SalesFollowupLog(models.Model):
     team_id = fields.Many2one(related="lead_id.team_id", store=True, string="Sales Team")
     partner_id = fields.Many2one(related="lead_id.partner_id", string="Customer")
     date = fields.Datetime(
-        string="Date", required=True, default=fields.Datetime.now, index=True,
+        string="Date",
+        required=True,
+        default=fields.Datetime.now,
+        index=True,
         help="When the contact took place.",
     )
     user_id = fields.Many2one(
@@ -91,7 +94,8 @@ class SalesFollowupLog(models.Model):
     )
     # What was said
     summary = fields.Text(
-        string="Discussed", required=True,
+        string="Discussed",
+        required=True,
         help="What was discussed, concretely: needs, figures, dates, people.",
     )
     customer_words = fields.Text(
@@ -253,9 +257,9 @@ class SalesFollowupLog(models.Model):
         if not current:
             return
         leads = self.env["crm.lead"].browse([lead.id for lead in current])
-        leads.filtered(
-            lambda lead: lead.followup_status in ("to_contact", "dormant")
-        ).write({"followup_status": "in_progress", "followup_wakeup_date": False})
+        leads.filtered(lambda lead: lead.followup_status in ("to_contact", "dormant")).write(
+            {"followup_status": "in_progress", "followup_wakeup_date": False}
+        )
 
         activities = leads._followup_open_activities()
         if mark_done and activities:

@@ -19,37 +19,12 @@ class FollowupCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
         cls.company = cls.env.company
-        cls.user_salesman = new_test_user(
-            cls.env,
-            login="sf_salesman",
-            name="Wang Salesman",
-            groups="sales_team.group_sale_salesman",
-            tz="UTC",
-            email="wang@example.com",
+        cls.user_salesman = cls._user("sf_salesman", "Wang Salesman", "group_sale_salesman")
+        cls.user_salesman_2 = cls._user("sf_salesman_2", "Li Salesman", "group_sale_salesman")
+        cls.user_all_leads = cls._user(
+            "sf_all_leads", "Zhao All Leads", "group_sale_salesman_all_leads"
         )
-        cls.user_salesman_2 = new_test_user(
-            cls.env,
-            login="sf_salesman_2",
-            name="Li Salesman",
-            groups="sales_team.group_sale_salesman",
-            tz="UTC",
-            email="li@example.com",
-        )
-        cls.user_all_leads = new_test_user(
-            cls.env,
-            login="sf_all_leads",
-            name="Zhao All Leads",
-            groups="sales_team.group_sale_salesman_all_leads",
-            tz="UTC",
-        )
-        cls.user_manager = new_test_user(
-            cls.env,
-            login="sf_manager",
-            name="Chen Manager",
-            groups="sales_team.group_sale_manager",
-            tz="UTC",
-            email="chen@example.com",
-        )
+        cls.user_manager = cls._user("sf_manager", "Chen Manager", "group_sale_manager")
         cls.team = cls.env["crm.team"].create(
             {
                 "name": "East China Sales",
@@ -64,6 +39,17 @@ class FollowupCommon(TransactionCase):
         cls.lost_reason = cls.env.ref("crm.lost_reason_1")
         cls.followup_type = cls.env.ref("sales_followup.mail_activity_type_followup")
         cls.today = date(2026, 3, 10)
+
+    @classmethod
+    def _user(cls, login, name, group):
+        return new_test_user(
+            cls.env,
+            login=login,
+            name=name,
+            groups=f"sales_team.{group}",
+            tz="UTC",
+            email=f"{login}@example.com",
+        )
 
     @classmethod
     def _lead(cls, user=None, **vals):
@@ -82,7 +68,11 @@ class FollowupCommon(TransactionCase):
     @classmethod
     def _log(cls, lead, user=None, **vals):
         user = user or cls.user_salesman
-        values = {"lead_id": lead.id, "summary": "Discussed the 20-unit order for May", "method": "phone"}
+        values = {
+            "lead_id": lead.id,
+            "summary": "Discussed the 20-unit order for May",
+            "method": "phone",
+        }
         values.update(vals)
         return cls.env["sales.followup.log"].with_user(user).create(values)
 

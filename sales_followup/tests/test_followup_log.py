@@ -29,7 +29,9 @@ class TestFollowupLog(FollowupCommon):
             self.assertEqual(log.grade, "b", "grade snapshot")
             self.assertEqual(lead.followup_status, "in_progress")
             self.assertFalse(first.exists(), "the due follow-up is closed")
-            done = lead.message_ids.filtered(lambda m: m.mail_activity_type_id == self.followup_type)
+            done = lead.message_ids.filtered(
+                lambda m: m.mail_activity_type_id == self.followup_type
+            )
             self.assertEqual(len(done), 1, "closing is recorded in the chatter")
             self.assertIn("20-unit order", str(done.body))
 
@@ -97,12 +99,20 @@ class TestFollowupLog(FollowupCommon):
             lead = self._lead()
             followup = self._followups(lead)
             bad_inputs = [
-                ({"next_date": "2026-03-09"}, ValidationError, "Next Follow-up: 2026-03-09 is in the past"),
+                (
+                    {"next_date": "2026-03-09"},
+                    ValidationError,
+                    "Next Follow-up: 2026-03-09 is in the past",
+                ),
                 ({"summary": "   "}, ValidationError, "Discussed"),
                 ({"summary": False}, ValidationError, "Discussed"),
                 ({"summary": "有意向"}, ValidationError, "too vague"),
                 ({"summary": "Interested!"}, ValidationError, "too vague"),
-                ({"date": "2026-03-11 09:00:00"}, ValidationError, "Date: a contact cannot be logged in the future"),
+                (
+                    {"date": "2026-03-11 09:00:00"},
+                    ValidationError,
+                    "Date: a contact cannot be logged in the future",
+                ),
                 ({"method": "fax"}, ValidationError, "Method: 'fax' is not an allowed value"),
                 ({"sentiment": "angry"}, ValidationError, "Attitude"),
             ]
@@ -124,7 +134,9 @@ class TestFollowupLog(FollowupCommon):
             self._log(archived)
         with self.assertRaisesRegex(UserError, "lost or archived"):
             lost.with_user(self.user_salesman).action_followup_log()
-        self.assertFalse(self.env["sales.followup.log"].search([("lead_id", "in", (lost | archived).ids)]))
+        self.assertFalse(
+            self.env["sales.followup.log"].search([("lead_id", "in", (lost | archived).ids)])
+        )
 
     def test_quick_dialog_action(self):
         lead = self._lead()
@@ -132,7 +144,9 @@ class TestFollowupLog(FollowupCommon):
         self.assertEqual(action["res_model"], "sales.followup.log")
         self.assertEqual(action["target"], "new")
         self.assertEqual(action["context"]["default_lead_id"], lead.id)
-        view = self.env["sales.followup.log"].with_user(self.user_salesman).get_views(action["views"])
+        view = (
+            self.env["sales.followup.log"].with_user(self.user_salesman).get_views(action["views"])
+        )
         self.assertIn("summary", view["models"]["sales.followup.log"]["fields"])
 
     def test_salesman_corrects_own_log_same_day_only(self):

@@ -10,7 +10,9 @@ from .common import FollowupCommon
 @tagged("post_install", "-at_install")
 class TestLeadCode(FollowupCommon):
     def test_codes_per_source_and_day(self):
-        expo = self.env["utm.source"].create({"name": "Shanghai Expo", "followup_code_prefix": "expo"})
+        expo = self.env["utm.source"].create(
+            {"name": "Shanghai Expo", "followup_code_prefix": "expo"}
+        )
         self.assertEqual(expo.followup_code_prefix, "EXPO", "prefixes are upper case")
         web = self.env["utm.source"].create({"name": "Website"})
         with self.frozen("2023-11-02 09:00:00"):
@@ -21,7 +23,9 @@ class TestLeadCode(FollowupCommon):
         self.assertEqual(first.followup_code, "EXPO-20231102-001")
         self.assertEqual(second.followup_code, "EXPO-20231102-002")
         self.assertEqual(plain.followup_code, "LEAD-20231102-001")
-        self.assertEqual(from_web.followup_code, "LEAD-20231102-002", "no prefix: shared LEAD serial")
+        self.assertEqual(
+            from_web.followup_code, "LEAD-20231102-002", "no prefix: shared LEAD serial"
+        )
         with self.frozen("2023-11-03 09:00:00"):
             self.assertEqual(self._lead(source_id=expo.id).followup_code, "EXPO-20231103-001")
             batch = self.env["crm.lead"].create(
@@ -31,8 +35,10 @@ class TestLeadCode(FollowupCommon):
             batch.mapped("followup_code"),
             ["EXPO-20231103-002", "EXPO-20231103-003", "EXPO-20231103-004"],
         )
-        found = self.env["crm.lead"].with_user(self.user_salesman).search(
-            [("followup_code", "ilike", "expo-20231102-002")]
+        found = (
+            self.env["crm.lead"]
+            .with_user(self.user_salesman)
+            .search([("followup_code", "ilike", "expo-20231102-002")])
         )
         self.assertEqual(found, second)
 

@@ -30,7 +30,9 @@ class TestLifecycle(FollowupCommon):
             wizard.action_lost_reason_apply()
         self.assertTrue(lead.active)
         self.assertEqual(lead.followup_status, "to_contact")
-        Wizard.create({"lead_ids": lead.ids, "lost_reason_id": self.lost_reason.id}).action_lost_reason_apply()
+        Wizard.create(
+            {"lead_ids": lead.ids, "lost_reason_id": self.lost_reason.id}
+        ).action_lost_reason_apply()
         self.assertFalse(lead.active)
         self.assertEqual(lead.followup_status, "lost")
         self.assertEqual(lead.lost_reason_id, self.lost_reason)

@@ -81,7 +81,7 @@ class TestPerformance(FollowupCommon):
         read(full_spec)
         stock = self._count_queries(lambda: read(stock_spec))
         full = self._count_queries(lambda: read(full_spec))
-        print(f"kanban web_search_read of 80 leads: stock crm {stock} queries, with sales_followup {full}")
+        print(f"kanban web_search_read of 80 leads: stock crm {stock}, with sales_followup {full}")
         self.assertLessEqual(full - stock, 3)
         self.assertEqual(stock, STOCK_KANBAN_QUERIES, "stock figure changed: re-measure")
         with self.assertQueryCount(FOLLOWUP_KANBAN_QUERIES):

@@ -34,7 +34,9 @@ class TestRhythm(FollowupCommon):
             self.assertFalse(self._followups(unassigned), "nobody to follow up")
             self.assertFalse(unassigned.followup_next_date)
             self._first_contact_cron()
-            self.assertEqual(len(self._followups(lead) | self._followups(later)), 2, "no duplicates")
+            self.assertEqual(
+                len(self._followups(lead) | self._followups(later)), 2, "no duplicates"
+            )
 
     def test_first_contact_in_salesperson_timezone(self):
         self.user_salesman.tz = "Asia/Shanghai"
@@ -98,8 +100,9 @@ class TestRhythm(FollowupCommon):
         )
         for fname in ("followup_interval_a", "followup_first_contact_hours"):
             for value in (0, -3):
-                with self.subTest(fname=fname, value=value), self.assertRaisesRegex(
-                    ValidationError, "must be a whole number above 0"
+                with (
+                    self.subTest(fname=fname, value=value),
+                    self.assertRaisesRegex(ValidationError, "must be a whole number above 0"),
                 ):
                     self.env["res.config.settings"].create({fname: value})
         # A hand-edited parameter that makes no sense falls back to the default.

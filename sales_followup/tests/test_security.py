@@ -32,12 +32,16 @@ class TestSecurity(FollowupCommon):
         with self.assertRaises(AccessError):
             self._log(self.lead_other, summary="Trying to log on a colleague's lead")
         self.assertFalse(self.lead_other.followup_log_ids - self.log_other)
-        log = self._log(self.lead_other, user=self.user_all_leads, summary="Covered for Li: price list sent")
+        log = self._log(
+            self.lead_other, user=self.user_all_leads, summary="Covered for Li: price list sent"
+        )
         self.assertEqual(log.lead_id, self.lead_other)
 
     def test_all_leads_user_cannot_edit_others_logs(self):
         with self.assertRaises(AccessError):
-            self.log_other.with_user(self.user_all_leads).write({"summary": "Edited by a colleague"})
+            self.log_other.with_user(self.user_all_leads).write(
+                {"summary": "Edited by a colleague"}
+            )
 
     def test_multi_company(self):
         company_2 = self.env["res.company"].create({"name": "Beijing Branch"})
@@ -45,13 +49,21 @@ class TestSecurity(FollowupCommon):
         lead_2 = self.env["crm.lead"].create(
             {"name": "Beijing lead", "company_id": company_2.id, "user_id": self.user_manager.id}
         )
-        log_2 = self.env["sales.followup.log"].with_user(self.user_manager).with_context(
-            allowed_company_ids=[company_2.id]
-        ).create({"lead_id": lead_2.id, "summary": "Beijing customer wants a demo in April"})
+        log_2 = (
+            self.env["sales.followup.log"]
+            .with_user(self.user_manager)
+            .with_context(allowed_company_ids=[company_2.id])
+            .create({"lead_id": lead_2.id, "summary": "Beijing customer wants a demo in April"})
+        )
         self.assertEqual(log_2.company_id, company_2)
-        in_company_1 = self.env["sales.followup.log"].with_user(self.user_manager).with_context(
-            allowed_company_ids=[self.company.id]
-        ).search([])
+        in_company_1 = (
+            self.env["sales.followup.log"]
+            .with_user(self.user_manager)
+            .with_context(allowed_company_ids=[self.company.id])
+            .search([])
+        )
         self.assertNotIn(log_2, in_company_1)
         self.assertIn(self.log_mine, in_company_1)
-        self.assertNotIn(log_2, self.env["sales.followup.log"].with_user(self.user_all_leads).search([]))
+        self.assertNotIn(
+            log_2, self.env["sales.followup.log"].with_user(self.user_all_leads).search([])
+        )

@@ -11,7 +11,9 @@ class SalesFollowupDormantWizard(models.TransientModel):
         required=True,
         help="The lead comes back to Following with a follow-up due on this date.",
     )
-    note = fields.Char(string="Why", help="Why the customer has no need now (posted in the chatter).")
+    note = fields.Char(
+        string="Why", help="Why the customer has no need now (posted in the chatter)."
+    )
 
     @api.model
     def default_get(self, fields_list):
