@@ -1,4 +1,5 @@
 from . import crm_lead
+from . import mail_activity
 from . import res_config_settings
 from . import sales_followup_log
 from . import utm_source

@@ -9,7 +9,7 @@ from .common import FollowupCommon
 # three queries to that.
 STOCK_KANBAN_QUERIES = 13
 FOLLOWUP_KANBAN_QUERIES = 13
-LOG_CREATE_QUERIES = 25
+LOG_CREATE_QUERIES = 27
 
 
 def _specification(model, arch):

@@ -75,6 +75,23 @@ class TestRhythm(FollowupCommon):
             self.assertEqual(lead.followup_grade, "b")
             self.assertEqual(lead.followup_next_date, date(2026, 3, 25))
 
+    def test_no_second_followup_by_hand(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._log(lead)
+            # assertRaises (Odoo's) rolls back to a savepoint, as the request would.
+            with self.assertRaises(ValidationError) as caught:
+                lead.with_user(self.user_salesman).activity_schedule(
+                    "sales_followup.mail_activity_type_followup", date_deadline=date(2026, 3, 20)
+                )
+            self.assertIn("already has an open Follow-up", str(caught.exception))
+            self.assertEqual(len(self._followups(lead)), 1)
+            # Other activities stay free.
+            lead.with_user(self.user_salesman).activity_schedule(
+                "mail.mail_activity_data_call", date_deadline=date(2026, 3, 20)
+            )
+            self.assertEqual(len(lead.activity_ids), 2)
+
     def test_rhythm_settings(self):
         settings = self.env["res.config.settings"].create(
             {"followup_interval_a": 2, "followup_interval_b": 4, "followup_interval_c": 10}
