@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
-from .res_config_settings import FOLLOWUP_SETTING_DEFAULTS
+from .res_config_settings import FOLLOWUP_SETTING_DEFAULTS, FOLLOWUP_SETTINGS_ZERO_ALLOWED
 from .selection_check import check_selection_values
 
 FOLLOWUP_ACTIVITY_TYPE = "sales_followup.mail_activity_type_followup"
@@ -111,6 +112,12 @@ class CrmLead(models.Model):
         store=True,
         help="Number of consecutive latest follow-ups in which the customer did not respond.",
     )
+    followup_last_response_date = fields.Datetime(
+        string="Last Response",
+        compute="_compute_followup_log_stats",
+        store=True,
+        help="Date of the latest follow-up in which the customer responded.",
+    )
     followup_next_date = fields.Date(
         string="Next Follow-up",
         compute="_compute_followup_next_date",
@@ -123,6 +130,35 @@ class CrmLead(models.Model):
         compute="_compute_followup_overdue",
         search="_search_followup_overdue",
         help="The open follow-up is due before today.",
+    )
+    # Risks (kept up to date by sales.followup.risk._apply_rules and _followup_risk_refresh)
+    followup_risk_ids = fields.One2many("sales.followup.risk", "lead_id", string="Risks")
+    followup_risk_level = fields.Selection(
+        [("none", "None"), ("watch", "Watch"), ("high", "High")],
+        string="Risk Level",
+        default="none",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The highest severity among the lead's open risks.",
+    )
+    followup_lost_candidate = fields.Boolean(
+        string="Lost Candidate",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The customer did not respond to the last follow-ups (No Reply risk is open).",
+    )
+    followup_risk_type_ids = fields.Many2many(
+        "sales.followup.risk.type",
+        "crm_lead_followup_risk_type_rel",
+        "crm_lead_id",
+        "risk_type_id",
+        string="Open Risks",
+        readonly=True,
+        copy=False,
+        help="Types of the lead's open risks.",
     )
     followup_date_fixed = fields.Boolean(
         string="Follow-up Dated by Hand",
@@ -163,6 +199,7 @@ class CrmLead(models.Model):
         for lead in self:
             logs = lead.followup_log_ids.sorted(lambda log: (log.date, log.id), reverse=True)
             lead.followup_last_date = logs[:1].date
+            lead.followup_last_response_date = logs.filtered("customer_responded")[:1].date
             unanswered = 0
             for log in logs:
                 if log.customer_responded:
@@ -179,7 +216,7 @@ class CrmLead(models.Model):
         "date_open",
     )
     def _compute_followup_next_date(self):
-        activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE, raise_if_not_found=False)
+        activity_type = self.env["mail.activity.type"].browse(self._followup_activity_type_id())
         window = timedelta(hours=self._followup_setting("first_contact_hours"))
         for lead in self:
             deadlines = [
@@ -307,6 +344,32 @@ class CrmLead(models.Model):
         dormant._followup_wake_up()
         return True
 
+    def action_followup_raise_risk(self):
+        """Open the dialog to raise a risk by hand."""
+        self.ensure_one()
+        self._followup_check_risk_allowed()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Raise a Risk"),
+            "res_model": "sales.followup.risk",
+            "view_mode": "form",
+            "views": [
+                (self.env.ref("sales_followup.sales_followup_risk_view_form_raise").id, "form")
+            ],
+            "target": "new",
+            "context": {"default_lead_id": self.id, "dialog_size": "medium"},
+        }
+
+    def action_followup_mark_lost_no_response(self):
+        """Odoo's Lost dialog, with the 'No response' reason already chosen."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_lost_action")
+        action["context"] = {
+            "dialog_size": "medium",
+            "default_lead_ids": self.ids,
+            "default_lost_reason_id": self.env.ref("sales_followup.lost_reason_no_response").id,
+        }
+        return action
+
     def action_followup_open_logs(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -322,14 +385,20 @@ class CrmLead(models.Model):
 
     @api.model
     def _followup_setting(self, key):
-        """Positive integer setting of the follow-up rhythm, falling back to its default."""
+        """Integer setting of the follow-up rules, falling back to its default when unset or
+        out of range."""
         default = FOLLOWUP_SETTING_DEFAULTS[key]
         raw = self.env["ir.config_parameter"].sudo().get_param(f"sales_followup.{key}")
         try:
             value = int(raw)
         except (TypeError, ValueError):
             return default
-        return value if value > 0 else default
+        minimum = 0 if key in FOLLOWUP_SETTINGS_ZERO_ALLOWED else 1
+        return value if value >= minimum else default
+
+    @api.model
+    def _followup_setting_bool(self, key):
+        return bool(self.env["ir.config_parameter"].sudo().get_param(f"sales_followup.{key}"))
 
     def _followup_interval(self):
         """Days until the next follow-up of this lead: after-sale revisit or grade rhythm."""
@@ -446,6 +515,7 @@ class CrmLead(models.Model):
             if target != lead.followup_status:
                 moves[target] |= lead
         today = fields.Date.context_today(self)
+        changed = self.browse()
         for status, leads in moves.items():
             leads.write({"followup_status": status, "followup_wakeup_date": False})
             if status == "converted":
@@ -453,6 +523,9 @@ class CrmLead(models.Model):
                 leads._followup_schedule(dict.fromkeys(leads.ids, revisit))
             elif status == "in_progress":
                 leads._followup_schedule(dict.fromkeys(leads.ids, today))
+            changed |= leads
+        # Lost leads lose their automatic risks at once; others are re-evaluated.
+        changed._followup_apply_risk_rules()
 
     def _followup_check_loggable(self):
         for lead in self:
@@ -491,6 +564,7 @@ class CrmLead(models.Model):
             }
         )
         self._followup_open_activities().unlink()
+        self._followup_apply_risk_rules()
         body = _("Set dormant until %s.", fields.Date.to_string(wakeup_date))
         if note:
             body = f"{body} {note}"
@@ -501,6 +575,7 @@ class CrmLead(models.Model):
         today = fields.Date.context_today(self)
         self.write({"followup_status": "in_progress"})
         self._followup_schedule(dict.fromkeys(self.ids, today))
+        self._followup_apply_risk_rules()
 
     @api.model
     def _cron_followup_wakeup(self, batch_size=1000):
@@ -528,8 +603,112 @@ class CrmLead(models.Model):
         return done
 
     # ------------------------------------------------------------
+    # Risks
+    # ------------------------------------------------------------
+
+    def _followup_check_risk_allowed(self):
+        for lead in self:
+            if not lead.active or lead.followup_status in ("lost", "dormant"):
+                raise UserError(
+                    _(
+                        "Lead: %s is lost, dormant or archived; risks are raised on open leads.",
+                        lead.display_name,
+                    )
+                )
+
+    def _followup_apply_risk_rules(self):
+        """Apply the automatic risk rules to these leads at once (after a log, a status change)."""
+        if self.ids:
+            self.env["sales.followup.risk"]._apply_rules(lead_ids=self.ids)
+
+    def _followup_risk_refresh(self):
+        """Recompute the risk level, the lost-candidate flag and the open risk types of these
+        leads from their open risks, in three statements."""
+        if not self.ids:
+            return
+        self.env["sales.followup.risk"].flush_model(["lead_id", "type_id", "state"])
+        no_reply = self.env.ref("sales_followup.risk_type_no_reply", raise_if_not_found=False)
+        ids = list(self.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH level AS (
+                    SELECT lead.id,
+                           CASE MAX(CASE rtype.severity WHEN 'high' THEN 2 WHEN 'watch' THEN 1 END)
+                                WHEN 2 THEN 'high' WHEN 1 THEN 'watch' ELSE 'none' END AS level,
+                           COALESCE(BOOL_OR(risk.type_id = %(no_reply)s), FALSE) AS candidate
+                      FROM crm_lead lead
+                      LEFT JOIN sales_followup_risk risk
+                             ON risk.lead_id = lead.id AND risk.state = 'open'
+                      LEFT JOIN sales_followup_risk_type rtype ON rtype.id = risk.type_id
+                     WHERE lead.id = ANY(%(ids)s)
+                  GROUP BY lead.id
+                )
+                UPDATE crm_lead
+                   SET followup_risk_level = level.level, followup_lost_candidate = level.candidate
+                  FROM level
+                 WHERE crm_lead.id = level.id
+                   AND (crm_lead.followup_risk_level IS DISTINCT FROM level.level
+                        OR crm_lead.followup_lost_candidate IS DISTINCT FROM level.candidate)
+                """,
+                ids=ids,
+                no_reply=no_reply.id if no_reply else 0,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM crm_lead_followup_risk_type_rel rel
+                 WHERE rel.crm_lead_id = ANY(%(ids)s)
+                   AND NOT EXISTS (SELECT 1 FROM sales_followup_risk risk
+                                    WHERE risk.lead_id = rel.crm_lead_id
+                                      AND risk.type_id = rel.risk_type_id
+                                      AND risk.state = 'open')
+                """,
+                ids=ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lead_followup_risk_type_rel (crm_lead_id, risk_type_id)
+                SELECT DISTINCT risk.lead_id, risk.type_id
+                  FROM sales_followup_risk risk
+                 WHERE risk.lead_id = ANY(%(ids)s) AND risk.state = 'open'
+                ON CONFLICT DO NOTHING
+                """,
+                ids=ids,
+            )
+        )
+        self.invalidate_recordset(
+            [
+                "followup_risk_level",
+                "followup_lost_candidate",
+                "followup_risk_type_ids",
+                "followup_risk_ids",
+            ]
+        )
+
+    def _followup_auto_lose(self):
+        """Mark lost, with the reason 'No response', the lost candidates among these leads (all
+        leads when called on an empty recordset from the scan)."""
+        domain = [("followup_lost_candidate", "=", True), ("active", "=", True)]
+        if self.ids:
+            domain.append(("id", "in", self.ids))
+        leads = self.sudo().search(domain)
+        if leads:
+            leads.action_set_lost(
+                lost_reason_id=self.env.ref("sales_followup.lost_reason_no_response").id
+            )
+
+    # ------------------------------------------------------------
     # Follow-up activities
     # ------------------------------------------------------------
+
+    @api.model
+    def _followup_activity_type_id(self):
+        """Id of the Follow-up activity type (cached lookup, no existence query)."""
+        return self.env["ir.model.data"]._xmlid_to_res_id(FOLLOWUP_ACTIVITY_TYPE)
 
     def _followup_open_activities(self):
         """Open follow-up activities of these leads, in one query."""
@@ -542,7 +721,7 @@ class CrmLead(models.Model):
                 [
                     ("res_model", "=", self._name),
                     ("res_id", "in", self.ids),
-                    ("activity_type_id", "=", self.env.ref(FOLLOWUP_ACTIVITY_TYPE).id),
+                    ("activity_type_id", "=", self._followup_activity_type_id()),
                 ]
             )
         )
@@ -564,7 +743,7 @@ class CrmLead(models.Model):
         moves = defaultdict(lambda: Activity.browse())
         extra = Activity.browse()
         create_vals = []
-        activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE)
+        activity_type = self.env["mail.activity.type"].browse(self._followup_activity_type_id())
         model_id = self.env["ir.model"]._get_id(self._name)
         for lead in self:
             deadline = deadlines[lead.id]
@@ -612,7 +791,7 @@ class CrmLead(models.Model):
     def _cron_followup_first_contact(self, batch_size=1000):
         """Schedule the first-contact Follow-up activity of assigned leads that have none."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        activity_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE)
+        activity_type = self.env["mail.activity.type"].browse(self._followup_activity_type_id())
         self.env["mail.activity"].flush_model(["res_model", "res_id", "activity_type_id", "active"])
         self.flush_model(["active", "user_id", "followup_status"])
         query = """

@@ -1,8 +1,6 @@
 from odoo import _, api, models
 from odoo.exceptions import ValidationError
 
-from .crm_lead import FOLLOWUP_ACTIVITY_TYPE
-
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
@@ -21,10 +19,12 @@ class MailActivity(models.Model):
 
     def _followup_check_single(self):
         """A lead has at most one open Follow-up: a second one would split the rhythm."""
-        followup_type = self.env.ref(FOLLOWUP_ACTIVITY_TYPE, raise_if_not_found=False)
+        followup_type_id = self.env["crm.lead"]._followup_activity_type_id()
         followups = self.filtered(
             lambda act: (
-                act.active and act.res_model == "crm.lead" and act.activity_type_id == followup_type
+                act.active
+                and act.res_model == "crm.lead"
+                and act.activity_type_id.id == followup_type_id
             )
         )
         if not followups:
@@ -33,7 +33,7 @@ class MailActivity(models.Model):
             [
                 ("res_model", "=", "crm.lead"),
                 ("res_id", "in", followups.mapped("res_id")),
-                ("activity_type_id", "=", followup_type.id),
+                ("activity_type_id", "=", followup_type_id),
             ],
             ["res_id"],
             ["__count"],

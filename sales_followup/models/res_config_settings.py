@@ -8,7 +8,12 @@ FOLLOWUP_SETTING_DEFAULTS = {
     "interval_c": 30,
     "interval_converted": 30,
     "first_contact_hours": 24,
+    "risk_overdue_grace_days": 0,
+    "risk_no_reply_count": 3,
+    "risk_silent_days": 90,
 }
+# Settings that may be 0; all others must be above 0.
+FOLLOWUP_SETTINGS_ZERO_ALLOWED = {"risk_overdue_grace_days"}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -50,27 +55,46 @@ class ResConfigSettings(models.TransientModel):
         help="When unchecked, the Lost dialog refuses to mark a lead lost without a reason.",
     )
 
-    @api.constrains(
-        "followup_interval_a",
-        "followup_interval_b",
-        "followup_interval_c",
-        "followup_interval_converted",
-        "followup_first_contact_hours",
+    followup_risk_overdue_grace_days = fields.Integer(
+        string="Overdue after (days of grace)",
+        config_parameter="sales_followup.risk_overdue_grace_days",
+        default=FOLLOWUP_SETTING_DEFAULTS["risk_overdue_grace_days"],
+        help="A follow-up past due by more than these days raises the Overdue risk.",
     )
+    followup_risk_no_reply_count = fields.Integer(
+        string="No reply after (follow-ups)",
+        config_parameter="sales_followup.risk_no_reply_count",
+        default=FOLLOWUP_SETTING_DEFAULTS["risk_no_reply_count"],
+        help="That many follow-ups in a row without a response raise the No Reply risk and "
+        "make the lead a lost candidate.",
+    )
+    followup_risk_silent_days = fields.Integer(
+        string="Silent after (days)",
+        config_parameter="sales_followup.risk_silent_days",
+        default=FOLLOWUP_SETTING_DEFAULTS["risk_silent_days"],
+        help="No response from the customer for that many days raises the Silent risk "
+        "(open leads and converted customers).",
+    )
+    followup_risk_auto_lost = fields.Boolean(
+        string="Mark lost candidates lost",
+        config_parameter="sales_followup.risk_auto_lost",
+        help="Leads that stopped answering (No Reply) are marked lost with the reason "
+        "'No response' automatically.",
+    )
+
+    @api.constrains(*(f"followup_{key}" for key in FOLLOWUP_SETTING_DEFAULTS))
     def _check_followup_positive(self):
         for settings in self:
-            for fname in (
-                "followup_interval_a",
-                "followup_interval_b",
-                "followup_interval_c",
-                "followup_interval_converted",
-                "followup_first_contact_hours",
-            ):
-                if settings[fname] <= 0:
+            for key in FOLLOWUP_SETTING_DEFAULTS:
+                fname = f"followup_{key}"
+                minimum = 0 if key in FOLLOWUP_SETTINGS_ZERO_ALLOWED else 1
+                if settings[fname] < minimum:
                     raise ValidationError(
                         _(
-                            "%(setting)s must be a whole number above 0 (got %(value)s).",
+                            "%(setting)s must be a whole number of at least %(minimum)s "
+                            "(got %(value)s).",
                             setting=settings._fields[fname].get_description(self.env)["string"],
+                            minimum=minimum,
                             value=settings[fname],
                         )
                     )

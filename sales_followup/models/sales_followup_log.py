@@ -257,6 +257,11 @@ class SalesFollowupLog(models.Model):
         if not current:
             return
         leads = self.env["crm.lead"].browse([lead.id for lead in current])
+        # A first contact made after the window leaves a resolved "first contact late" risk as
+        # history even when no scan ran in between: evaluate the rules before it counts.
+        leads.filtered(
+            lambda lead: lead.followup_status == "to_contact"
+        )._followup_apply_risk_rules()
         leads.filtered(lambda lead: lead.followup_status in ("to_contact", "dormant")).write(
             {"followup_status": "in_progress", "followup_wakeup_date": False}
         )
@@ -284,3 +289,4 @@ class SalesFollowupLog(models.Model):
                 fixed=fixed,
                 activities=activities.filtered(lambda act, ids=group.ids: act.res_id in ids),
             )
+        leads._followup_apply_risk_rules()

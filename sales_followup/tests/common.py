@@ -63,7 +63,11 @@ class FollowupCommon(TransactionCase):
             "partner_name": "Shanghai Trading Co.",
         }
         values.update(vals)
-        return cls.env["crm.lead"].with_user(cls.user_manager).create(values)
+        lead = cls.env["crm.lead"].with_user(cls.user_manager).create(values)
+        # Computed dates (date_open) are stored at flush, as at the end of a request: flush
+        # now so that a later frozen clock does not date them.
+        cls.env.flush_all()
+        return lead
 
     @classmethod
     def _log(cls, lead, user=None, **vals):
@@ -74,7 +78,9 @@ class FollowupCommon(TransactionCase):
             "method": "phone",
         }
         values.update(vals)
-        return cls.env["sales.followup.log"].with_user(user).create(values)
+        log = cls.env["sales.followup.log"].with_user(user).create(values)
+        cls.env.flush_all()
+        return log
 
     def _followups(self, lead):
         return self.env["mail.activity"].search(

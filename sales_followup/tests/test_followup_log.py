@@ -28,7 +28,8 @@ class TestFollowupLog(FollowupCommon):
             self.assertEqual(log.stage_id, lead.stage_id, "stage snapshot")
             self.assertEqual(log.grade, "b", "grade snapshot")
             self.assertEqual(lead.followup_status, "in_progress")
-            self.assertFalse(first.exists(), "the due follow-up is closed")
+            self.assertFalse(first.active, "the due follow-up is done (kept, archived)")
+            self.assertEqual(first.date_done, date(2026, 3, 10))
             done = lead.message_ids.filtered(
                 lambda m: m.mail_activity_type_id == self.followup_type
             )

@@ -1,0 +1,341 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models, tools
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from .sales_followup_risk_type import AUTOMATIC_RISK_CODES
+
+# Leads whose automatic risks are evaluated; dormant, lost and archived leads never are.
+RULE_STATUSES = ("to_contact", "in_progress", "converted")
+SCAN_BATCH_SIZE = 20000
+
+
+class SalesFollowupRisk(models.Model):
+    _name = "sales.followup.risk"
+    _description = "Follow-up Risk"
+    _order = "state, date_raised desc, id desc"
+    _rec_name = "type_id"
+    _check_company_auto = True
+
+    lead_id = fields.Many2one(
+        "crm.lead", string="Lead", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
+    user_id = fields.Many2one(related="lead_id.user_id", string="Salesperson")
+    type_id = fields.Many2one(
+        "sales.followup.risk.type", string="Risk", required=True, ondelete="restrict", index=True
+    )
+    severity = fields.Selection(related="type_id.severity")
+    automatic = fields.Boolean(related="type_id.automatic", string="Automatic")
+    state = fields.Selection(
+        [("open", "Open"), ("resolved", "Resolved")],
+        required=True,
+        default="open",
+        readonly=True,
+        index=True,
+    )
+    date_raised = fields.Datetime(
+        string="Raised On", required=True, default=fields.Datetime.now, readonly=True
+    )
+    date_resolved = fields.Datetime(string="Resolved On", readonly=True)
+    note = fields.Text()
+    raised_by_id = fields.Many2one(
+        "res.users",
+        string="Raised By",
+        readonly=True,
+        help="Who raised the risk by hand; empty when a rule raised it.",
+    )
+
+    def init(self):
+        # At most one open risk per lead and type; resolved ones stay as history. The rules'
+        # INSERT ... ON CONFLICT relies on this partial unique index.
+        if not tools.index_exists(self.env.cr, "sales_followup_risk_open_uniq"):
+            self.env.cr.execute(
+                "CREATE UNIQUE INDEX sales_followup_risk_open_uniq "
+                "ON sales_followup_risk (lead_id, type_id) WHERE state = 'open'"
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Risks raised by hand (rules write theirs in SQL, see _apply_rules)."""
+        types = self.env["sales.followup.risk.type"].browse(
+            {vals.get("type_id") for vals in vals_list if vals.get("type_id")}
+        )
+        leads = self.env["crm.lead"].browse(
+            {vals.get("lead_id") for vals in vals_list if vals.get("lead_id")}
+        )
+        for vals in vals_list:
+            risk_type = types.browse(vals.get("type_id"))
+            lead = leads.browse(vals.get("lead_id"))
+            if not risk_type or not lead:
+                raise ValidationError(_("Risk: a risk needs a lead and a risk type."))
+            if risk_type.automatic:
+                raise UserError(
+                    _(
+                        "Risk: '%s' is raised and resolved by the follow-up rules, not by hand.",
+                        risk_type.name,
+                    )
+                )
+            lead._followup_check_risk_allowed()
+        self._check_no_open_duplicate(vals_list)
+        vals_list = [
+            dict(vals, state="open", raised_by_id=self.env.user.id, date_resolved=False)
+            for vals in vals_list
+        ]
+        risks = super().create(vals_list)
+        for risk in risks:
+            body = _("Risk raised: %s", risk.type_id.name)
+            if risk.note:
+                body = Markup("%s<br/>%s") % (body, risk.note)
+            risk.lead_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+        risks.lead_id._followup_risk_refresh()
+        return risks
+
+    def write(self, vals):
+        if {"lead_id", "type_id", "state", "raised_by_id"} & vals.keys() and not self.env.su:
+            raise UserError(
+                _("Risk: use Resolve to close a risk; its lead and type do not change.")
+            )
+        return super().write(vals)
+
+    @api.model
+    def _check_no_open_duplicate(self, vals_list):
+        keys = {(vals["lead_id"], vals["type_id"]) for vals in vals_list}
+        if len(keys) < len(vals_list):
+            raise ValidationError(_("Risk: the same risk is raised twice on one lead."))
+        existing = self.sudo().search(
+            [
+                ("state", "=", "open"),
+                ("lead_id", "in", [lead_id for lead_id, _type in keys]),
+                ("type_id", "in", [type_id for _lead, type_id in keys]),
+            ]
+        )
+        for risk in existing:
+            if (risk.lead_id.id, risk.type_id.id) in keys:
+                raise ValidationError(
+                    _(
+                        "Risk: %(lead)s already has an open '%(type)s' risk.",
+                        lead=risk.lead_id.display_name,
+                        type=risk.type_id.name,
+                    )
+                )
+
+    def action_resolve(self):
+        for risk in self:
+            if risk.state != "open":
+                raise UserError(_("Risk: '%s' is already resolved.", risk.type_id.name))
+            if risk.automatic:
+                raise UserError(
+                    _(
+                        "Risk: '%s' is resolved by its rule (log a follow-up, or the next scan "
+                        "clears it).",
+                        risk.type_id.name,
+                    )
+                )
+        self.sudo().write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+        for risk in self:
+            risk.lead_id.message_post(
+                body=_("Risk resolved: %s", risk.type_id.name), subtype_xmlid="mail.mt_note"
+            )
+        self.lead_id._followup_risk_refresh()
+        return True
+
+    # ------------------------------------------------------------
+    # Rules
+    # ------------------------------------------------------------
+
+    @api.model
+    def _rule_params(self):
+        Lead = self.env["crm.lead"]
+        now = fields.Datetime.now()
+        today = fields.Date.context_today(self)
+        rule_types = (
+            self.env["sales.followup.risk.type"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch(
+                [("code", "in", AUTOMATIC_RISK_CODES), ("automatic", "=", True)],
+                ["code", "active"],
+            )
+        )
+        return {
+            "now": now,
+            "type_ids": {risk_type.code: risk_type.id for risk_type in rule_types},
+            "active_codes": {risk_type.code for risk_type in rule_types if risk_type.active},
+            "overdue_before": today
+            - timedelta(days=Lead._followup_setting("risk_overdue_grace_days")),
+            "no_reply_count": Lead._followup_setting("risk_no_reply_count"),
+            "silent_before": now - timedelta(days=Lead._followup_setting("risk_silent_days")),
+            "first_contact_before": now
+            - timedelta(hours=Lead._followup_setting("first_contact_hours")),
+        }
+
+    @api.model
+    def _desired_risks_sql(self, scope, params):
+        """SELECT (lead_id, type_id) of the automatic risks that must be open for the leads of
+        ``scope`` (an SQL condition on ``lead``)."""
+        rules = {
+            # The open follow-up is past due by more than the grace days.
+            "overdue": SQL(
+                "lead.followup_status IN ('in_progress', 'converted') "
+                "AND lead.followup_next_date < %s",
+                params["overdue_before"],
+            ),
+            # The last N logs all say the customer did not respond.
+            "no_reply": SQL(
+                "lead.followup_status = 'in_progress' AND lead.followup_unanswered_count >= %s",
+                params["no_reply_count"],
+            ),
+            # No response for D days (since the lead was assigned when it never answered).
+            "silent": SQL(
+                "lead.followup_status IN ('in_progress', 'converted') "
+                "AND COALESCE(lead.followup_last_response_date, lead.date_open, lead.create_date) "
+                "< %s",
+                params["silent_before"],
+            ),
+            # Assigned, never contacted, and the first-contact window is over.
+            "first_contact_late": SQL(
+                "lead.followup_status = 'to_contact' AND lead.user_id IS NOT NULL "
+                "AND COALESCE(lead.date_open, lead.create_date) < %s",
+                params["first_contact_before"],
+            ),
+        }
+        selects = [
+            SQL(
+                "SELECT lead.id AS lead_id, %s AS type_id FROM crm_lead lead "
+                "WHERE %s AND lead.active AND lead.followup_status IN %s AND %s",
+                params["type_ids"][code],
+                scope,
+                RULE_STATUSES,
+                condition,
+            )
+            for code, condition in rules.items()
+            if code in params["active_codes"]
+        ]
+        if not selects:
+            return SQL("SELECT NULL::integer AS lead_id, NULL::integer AS type_id WHERE FALSE")
+        return SQL(" UNION ALL ").join(selects)
+
+    @api.model
+    def _apply_rules(self, lead_ids=None, id_range=None):
+        """Open the automatic risks whose rule holds and resolve those whose rule no longer
+        holds, for the leads ``lead_ids`` or the lead ids in ``id_range`` (exclusive start,
+        inclusive end). Set-based: the same handful of statements whatever the number of leads.
+
+        :return: ids of the leads whose open risks changed
+        """
+        if lead_ids is not None and not lead_ids:
+            return []
+        self.env["crm.lead"].flush_model(
+            [
+                "active",
+                "followup_status",
+                "user_id",
+                "date_open",
+                "followup_next_date",
+                "followup_unanswered_count",
+                "followup_last_response_date",
+                "company_id",
+            ]
+        )
+        self.flush_model()
+        params = self._rule_params()
+
+        def scope(column):
+            if lead_ids is not None:
+                return SQL("%s = ANY(%s)", column, list(lead_ids))
+            return SQL("%s > %s AND %s <= %s", column, id_range[0], column, id_range[1])
+
+        desired = self._desired_risks_sql(scope(SQL("lead.id")), params)
+        uid = self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH desired AS (%(desired)s)
+                INSERT INTO sales_followup_risk
+                       (lead_id, type_id, company_id, state, date_raised,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT desired.lead_id, desired.type_id, lead.company_id, 'open', %(now)s,
+                       %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM desired
+                  JOIN crm_lead lead ON lead.id = desired.lead_id
+                ON CONFLICT (lead_id, type_id) WHERE state = 'open' DO NOTHING
+                RETURNING lead_id
+                """,
+                desired=desired,
+                now=params["now"],
+                uid=uid,
+            )
+        )
+        touched = {row[0] for row in self.env.cr.fetchall()}
+        auto_type_ids = list(params["type_ids"].values())
+        if auto_type_ids:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    WITH desired AS (%(desired)s)
+                    UPDATE sales_followup_risk risk
+                       SET state = 'resolved', date_resolved = %(now)s,
+                           write_uid = %(uid)s, write_date = %(now)s
+                     WHERE risk.state = 'open'
+                       AND risk.type_id = ANY(%(types)s)
+                       AND %(scope)s
+                       AND NOT EXISTS (SELECT 1 FROM desired
+                                        WHERE desired.lead_id = risk.lead_id
+                                          AND desired.type_id = risk.type_id)
+                    RETURNING risk.lead_id
+                    """,
+                    desired=desired,
+                    now=params["now"],
+                    uid=uid,
+                    types=auto_type_ids,
+                    scope=scope(SQL("risk.lead_id")),
+                )
+            )
+            touched.update(row[0] for row in self.env.cr.fetchall())
+        self.invalidate_model()
+        if touched:
+            leads = self.env["crm.lead"].browse(touched)
+            leads._followup_risk_refresh()
+            if leads._followup_setting_bool("risk_auto_lost"):
+                leads._followup_auto_lose()
+        return sorted(touched)
+
+    # ------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_followup_risk_scan(self, batch_size=SCAN_BATCH_SIZE):
+        """Apply the automatic rules to every lead, by ranges of lead ids.
+
+        In the cron, each call handles one batch and reports progress: the cron runner commits
+        it and calls again, so a scan stopped midway keeps what it did and the next run goes on
+        from the saved position. Called by hand, it runs all batches in this transaction.
+        """
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        ICP = self.env["ir.config_parameter"].sudo()
+        self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM crm_lead")
+        max_id = self.env.cr.fetchone()[0]
+        position = int(ICP.get_param("sales_followup.risk_scan_position", 0)) if in_cron else 0
+        if position >= max_id:
+            position = 0
+        done = 0
+        while position < max_id:
+            end = min(position + batch_size, max_id)
+            self._apply_rules(id_range=(position, end))
+            done += end - position
+            position = end
+            if in_cron:
+                finished = position >= max_id
+                ICP.set_param("sales_followup.risk_scan_position", 0 if finished else position)
+                self.env["ir.cron"]._notify_progress(
+                    done=done, remaining=0 if finished else max_id - position
+                )
+                break
+        if self.env["crm.lead"]._followup_setting_bool("risk_auto_lost"):
+            self.env["crm.lead"]._followup_auto_lose()
+        return done
