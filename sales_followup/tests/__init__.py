@@ -4,5 +4,6 @@ from . import test_lead_code
 from . import test_lifecycle
 from . import test_performance
 from . import test_risk
+from . import test_risk_concurrency
 from . import test_rhythm
 from . import test_security
