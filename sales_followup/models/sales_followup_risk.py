@@ -250,52 +250,58 @@ class SalesFollowupRisk(models.Model):
             return SQL("%s > %s AND %s <= %s", column, id_range[0], column, id_range[1])
 
         desired = self._desired_risks_sql(scope(SQL("lead.id")), params)
+        auto_type_ids = list(params["type_ids"].values()) or [0]
+        # Open automatic risks of the scope. New and stale risks are set differences (EXCEPT),
+        # which PostgreSQL plans with hashing or sorting whatever its statistics say: no
+        # nested loop over a CTE when the risk table just grew or shrank.
+        current = SQL(
+            "SELECT risk.lead_id, risk.type_id FROM sales_followup_risk risk "
+            "WHERE risk.state = 'open' AND risk.type_id = ANY(%s) AND %s",
+            auto_type_ids,
+            scope(SQL("risk.lead_id")),
+        )
         uid = self.env.uid
         self.env.cr.execute(
             SQL(
                 """
-                WITH desired AS (%(desired)s)
+                WITH new_risk AS ((%(desired)s) EXCEPT (%(current)s))
                 INSERT INTO sales_followup_risk
                        (lead_id, type_id, company_id, state, date_raised,
                         create_uid, write_uid, create_date, write_date)
-                SELECT desired.lead_id, desired.type_id, lead.company_id, 'open', %(now)s,
+                SELECT new_risk.lead_id, new_risk.type_id, lead.company_id, 'open', %(now)s,
                        %(uid)s, %(uid)s, %(now)s, %(now)s
-                  FROM desired
-                  JOIN crm_lead lead ON lead.id = desired.lead_id
+                  FROM new_risk
+                  JOIN crm_lead lead ON lead.id = new_risk.lead_id
                 ON CONFLICT (lead_id, type_id) WHERE state = 'open' DO NOTHING
                 RETURNING lead_id
                 """,
                 desired=desired,
+                current=current,
                 now=params["now"],
                 uid=uid,
             )
         )
         touched = {row[0] for row in self.env.cr.fetchall()}
-        auto_type_ids = list(params["type_ids"].values())
-        if auto_type_ids:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    WITH desired AS (%(desired)s)
-                    UPDATE sales_followup_risk risk
-                       SET state = 'resolved', date_resolved = %(now)s,
-                           write_uid = %(uid)s, write_date = %(now)s
-                     WHERE risk.state = 'open'
-                       AND risk.type_id = ANY(%(types)s)
-                       AND %(scope)s
-                       AND NOT EXISTS (SELECT 1 FROM desired
-                                        WHERE desired.lead_id = risk.lead_id
-                                          AND desired.type_id = risk.type_id)
-                    RETURNING risk.lead_id
-                    """,
-                    desired=desired,
-                    now=params["now"],
-                    uid=uid,
-                    types=auto_type_ids,
-                    scope=scope(SQL("risk.lead_id")),
-                )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH stale AS ((%(current)s) EXCEPT (%(desired)s))
+                UPDATE sales_followup_risk risk
+                   SET state = 'resolved', date_resolved = %(now)s,
+                       write_uid = %(uid)s, write_date = %(now)s
+                  FROM stale
+                 WHERE risk.lead_id = stale.lead_id
+                   AND risk.type_id = stale.type_id
+                   AND risk.state = 'open'
+                RETURNING risk.lead_id
+                """,
+                desired=desired,
+                current=current,
+                now=params["now"],
+                uid=uid,
             )
-            touched.update(row[0] for row in self.env.cr.fetchall())
+        )
+        touched.update(row[0] for row in self.env.cr.fetchall())
         self.invalidate_model()
         if touched:
             leads = self.env["crm.lead"].browse(touched)

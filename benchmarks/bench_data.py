@@ -1,0 +1,173 @@
+"""Bulk generation of a large follow-up database for the benchmarks.
+
+Leads, follow-up logs and open Follow-up activities are written with set-based SQL (minutes
+through the ORM would become hours), then the stored follow-up columns of the leads are
+computed the way the addon computes them, also in SQL.
+"""
+
+import time
+
+REP_COUNT = 20
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def populated(env):
+    env.cr.execute("SELECT count(*) FROM crm_lead WHERE name LIKE 'Bench lead %%'")
+    return env.cr.fetchone()[0]
+
+
+def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
+    """Create REP_COUNT salespeople, ``leads`` leads and ``logs`` logs over ``years`` years."""
+    cr = env.cr
+    cr.execute("SELECT setseed(%s)", [seed])
+    group = env.ref("sales_team.group_sale_salesman")
+    reps = env["res.users"].create(
+        [
+            {
+                "name": f"Bench Rep {index:02d}",
+                "login": f"bench_rep_{index:02d}",
+                "groups_id": [(6, 0, [group.id, env.ref("base.group_user").id])],
+            }
+            for index in range(REP_COUNT)
+        ]
+    )
+    team = env["crm.team"].create({"name": "Bench Team"})
+    stages = env["crm.stage"].search([], order="sequence")
+    won = stages.filtered("is_won")[:1]
+    open_stages = (stages - won).ids
+    env.flush_all()
+    rep_ids = reps.ids
+    company_id = env.company.id
+    log(f"{len(rep_ids)} salespeople, inserting {leads} leads")
+    # Status mix: 10% to contact, 60% following, 15% converted, 10% lost, 5% dormant.
+    cr.execute(
+        """
+        INSERT INTO crm_lead (name, type, active, user_id, team_id, company_id, stage_id,
+                              probability, followup_status, followup_grade, followup_code,
+                              followup_risk_level, followup_wakeup_date, create_date,
+                              date_open, write_date, create_uid, write_uid)
+        SELECT 'Bench lead ' || n, 'opportunity', status <> 'lost',
+               (%(reps)s)[1 + (n %% %(rep_count)s)], %(team)s, %(company)s,
+               CASE WHEN status = 'converted' THEN %(won)s
+                    ELSE (%(stages)s)[1 + (n %% array_length(%(stages)s, 1))] END,
+               CASE status WHEN 'converted' THEN 100 WHEN 'lost' THEN 0 ELSE 30 END,
+               status, (ARRAY['a', 'b', 'c'])[1 + (n %% 3)], 'BENCH-' || n, 'none',
+               CASE WHEN status = 'dormant' THEN (now() + interval '30 days')::date END,
+               created, created, created, 1, 1
+          FROM (
+                SELECT n,
+                       CASE WHEN r < 0.10 THEN 'to_contact' WHEN r < 0.70 THEN 'in_progress'
+                            WHEN r < 0.85 THEN 'converted' WHEN r < 0.95 THEN 'lost'
+                            ELSE 'dormant' END AS status,
+                       (now() AT TIME ZONE 'UTC') - (random() * %(years)s * 365) * interval '1 day'
+                           AS created
+                  FROM (SELECT n, random() AS r FROM generate_series(1, %(leads)s) n) draw
+               ) lead
+        """,
+        {
+            "reps": rep_ids,
+            "rep_count": len(rep_ids),
+            "team": team.id,
+            "company": company_id,
+            "won": won.id,
+            "stages": open_stages,
+            "years": years,
+            "leads": leads,
+        },
+    )
+    log(f"inserting {logs} follow-up logs")
+    # Logs go to leads that were contacted (not 'to_contact'), after the lead's creation.
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_contacted ON COMMIT DROP AS
+        SELECT row_number() OVER (ORDER BY id) AS k, id, user_id, create_date
+          FROM crm_lead WHERE name LIKE 'Bench lead %%' AND followup_status <> 'to_contact'
+        """
+    )
+    cr.execute("SELECT count(*) FROM bench_contacted")
+    contacted = cr.fetchone()[0]
+    cr.execute(
+        """
+        INSERT INTO sales_followup_log (lead_id, company_id, team_id, date, user_id, method,
+                                        summary, customer_responded, sentiment, grade,
+                                        recorded_late, create_date, write_date, create_uid,
+                                        write_uid)
+        SELECT c.id, %(company)s, %(team)s,
+               c.create_date + random() * ((now() AT TIME ZONE 'UTC') - c.create_date),
+               c.user_id,
+               (ARRAY['phone', 'visit', 'email', 'message', 'meeting', 'other'])[1 + (n %% 6)],
+               'Bench contact ' || n, random() > 0.25,
+               (ARRAY['positive', 'hesitant', 'negative', 'resistant'])[1 + (n %% 4)],
+               (ARRAY['a', 'b', 'c'])[1 + (n %% 3)], false,
+               now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 1, 1
+          FROM generate_series(1, %(logs)s) n
+          JOIN bench_contacted c ON c.k = 1 + (hashint4(n) & 2147483647) %% %(contacted)s
+        """,
+        {"company": company_id, "team": team.id, "logs": logs, "contacted": contacted},
+    )
+    log("computing the leads' follow-up columns (last contact, last response, unanswered)")
+    cr.execute(
+        """
+        WITH stats AS (
+            SELECT lead_id, max(date) AS last_date,
+                   max(date) FILTER (WHERE customer_responded) AS last_response
+              FROM sales_followup_log GROUP BY lead_id
+        ), streak AS (
+            SELECT s.lead_id, s.last_date, s.last_response, count(l.id) AS unanswered
+              FROM stats s
+              LEFT JOIN sales_followup_log l
+                     ON l.lead_id = s.lead_id AND NOT l.customer_responded
+                    AND l.date > COALESCE(s.last_response, '-infinity'::timestamp)
+          GROUP BY s.lead_id, s.last_date, s.last_response
+        )
+        UPDATE crm_lead lead
+           SET followup_last_date = streak.last_date,
+               followup_last_response_date = streak.last_response,
+               followup_unanswered_count = streak.unanswered
+          FROM streak WHERE streak.lead_id = lead.id
+        """
+    )
+    log("scheduling the open Follow-up activities (grade rhythm after the last contact)")
+    activity_type_id = env["crm.lead"]._followup_activity_type_id()
+    model_id = env["ir.model"]._get_id("crm.lead")
+    cr.execute(
+        """
+        INSERT INTO mail_activity (res_model_id, res_model, res_id, activity_type_id,
+                                   date_deadline, user_id, automated, active, summary,
+                                   create_date, write_date, create_uid, write_uid)
+        SELECT %(model_id)s, 'crm.lead', lead.id, %(type_id)s,
+               (COALESCE(lead.followup_last_date, lead.date_open)
+                + CASE WHEN lead.followup_status = 'converted' THEN 30
+                       ELSE (CASE lead.followup_grade WHEN 'a' THEN 1 WHEN 'b' THEN 3
+                                  ELSE 30 END) END * interval '1 day')::date,
+               lead.user_id, true, true, 'Follow up with the customer',
+               now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 1, 1
+          FROM crm_lead lead
+         WHERE lead.name LIKE 'Bench lead %%' AND lead.active
+           AND lead.followup_status IN ('to_contact', 'in_progress', 'converted')
+        """,
+        {"model_id": model_id, "type_id": activity_type_id},
+    )
+    cr.execute(
+        """
+        UPDATE crm_lead lead SET followup_next_date = activity.date_deadline
+          FROM mail_activity activity
+         WHERE activity.res_model = 'crm.lead' AND activity.res_id = lead.id
+           AND activity.activity_type_id = %s AND activity.active
+        """,
+        [activity_type_id],
+    )
+    env.invalidate_all()
+    cr.commit()
+    log("VACUUM ANALYZE")
+    cr._cnx.autocommit = True
+    try:
+        cr.execute(
+            "VACUUM ANALYZE crm_lead, sales_followup_log, mail_activity, sales_followup_risk"
+        )
+    finally:
+        cr._cnx.autocommit = False
+    return {"reps": len(rep_ids), "contacted": contacted}
