@@ -308,6 +308,36 @@ class CrmLead(models.Model):
             del initial_values["followup_status"]
         return super()._mail_track(tracked_fields, initial_values)
 
+    def _merge_dependences(self, opportunities):
+        """Merging leads keeps every follow-up log and risk on the master lead, and one open
+        Follow-up: the master's own, else the earliest of the merged leads'."""
+        master_followups = self._followup_open_activities()
+        merged_followups = opportunities._followup_open_activities()
+        if master_followups:
+            merged_followups.unlink()
+        else:
+            merged_followups.sorted("date_deadline")[1:].unlink()
+        res = super()._merge_dependences(opportunities)
+        logs = self.env["sales.followup.log"].sudo().search([("lead_id", "in", opportunities.ids)])
+        risks = (
+            self.env["sales.followup.risk"].sudo().search([("lead_id", "in", opportunities.ids)])
+        )
+        # Open automatic risks become history (the rules re-raise what still holds); an open
+        # manual risk stays open unless the master already has one of its type.
+        open_types = set(self.followup_risk_ids.filtered(lambda r: r.state == "open").type_id.ids)
+        to_resolve = risks.browse()
+        for risk in risks.filtered(lambda risk: risk.state == "open").sorted("date_raised"):
+            if risk.automatic or risk.type_id.id in open_types:
+                to_resolve |= risk
+            else:
+                open_types.add(risk.type_id.id)
+        to_resolve.write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+        risks.write({"lead_id": self.id})
+        logs.write({"lead_id": self.id})
+        self._followup_apply_risk_rules()
+        self._followup_risk_refresh()
+        return res
+
     def action_followup_log(self):
         """Open the quick follow-up log dialog for this lead."""
         self.ensure_one()

@@ -139,3 +139,30 @@ class TestLifecycle(FollowupCommon):
                 lambda t: t.field_id.name == "followup_status"
             )
             self.assertEqual(values.mapped("new_value_char"), ["Following"])
+
+    def test_merge_keeps_logs_risks_and_one_followup(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            master = self._lead(name="Master", partner_name="Suzhou Precision", followup_grade="a")
+            duplicate = self._lead(name="Duplicate", partner_name="Suzhou Precision")
+            self._log(master, summary="Visited the plant: 3 lines to automate")
+            self._log(duplicate, summary="Phone: they asked for the brochure again")
+            self._log(duplicate, summary="Email: sent the brochure and price list")
+            competitor = self.env.ref("sales_followup.risk_type_competitor")
+            self.env["sales.followup.risk"].with_user(self.user_salesman).create(
+                {"lead_id": duplicate.id, "type_id": competitor.id}
+            )
+            self.assertEqual(len(self._followups(master) | self._followups(duplicate)), 2)
+            wizard = (
+                self.env["crm.merge.opportunity"]
+                .with_user(self.user_manager)
+                .with_context(active_model="crm.lead", active_ids=(master | duplicate).ids)
+                .create({"user_id": self.user_salesman.id})
+            )
+            result = wizard.action_merge()
+            kept = self.env["crm.lead"].browse(result["res_id"])
+            self.assertEqual(len(kept.followup_log_ids), 3, "no log is lost in the merge")
+            self.assertEqual(len(self._followups(kept)), 1, "still one open follow-up")
+            self.assertEqual(kept.followup_risk_ids.type_id, competitor)
+            self.assertEqual(kept.followup_risk_ids.state, "open", "a manual risk stays open")
+            self.assertEqual(kept.followup_risk_level, "high")
+            self.assertEqual(len((master | duplicate).exists()), 1)
