@@ -311,16 +311,35 @@ class CrmLead(models.Model):
     def _merge_dependences(self, opportunities):
         """Merging leads keeps every follow-up log and risk on the master lead, and one open
         Follow-up: the master's own, else the earliest of the merged leads'."""
-        master_followups = self._followup_open_activities()
-        merged_followups = opportunities._followup_open_activities()
-        if master_followups:
-            merged_followups.unlink()
-        else:
-            merged_followups.sorted("date_deadline")[1:].unlink()
+        # activity_ids is read here once and reused by crm's own merge of the activities.
+        type_id = self._followup_activity_type_id()
+        followups = (self | opportunities).activity_ids.filtered(
+            lambda act: act.activity_type_id.id == type_id
+        )
+        master_followups = followups.filtered(lambda act: act.res_id == self.id)
+        merged_followups = (followups - master_followups).sorted("date_deadline")
+        (merged_followups if master_followups else merged_followups[1:]).unlink()
         res = super()._merge_dependences(opportunities)
-        logs = self.env["sales.followup.log"].sudo().search([("lead_id", "in", opportunities.ids)])
+        self.env.cr.execute(
+            SQL(
+                "SELECT 'log', id FROM sales_followup_log WHERE lead_id = ANY(%(ids)s) "
+                "UNION ALL "
+                "SELECT 'risk', id FROM sales_followup_risk WHERE lead_id = ANY(%(ids)s)",
+                ids=opportunities.ids,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return res
+        logs = (
+            self.env["sales.followup.log"]
+            .sudo()
+            .browse([id_ for kind, id_ in rows if kind == "log"])
+        )
         risks = (
-            self.env["sales.followup.risk"].sudo().search([("lead_id", "in", opportunities.ids)])
+            self.env["sales.followup.risk"]
+            .sudo()
+            .browse([id_ for kind, id_ in rows if kind == "risk"])
         )
         # Open automatic risks become history (the rules re-raise what still holds); an open
         # manual risk stays open unless the master already has one of its type.

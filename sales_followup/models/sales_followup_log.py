@@ -179,7 +179,9 @@ class SalesFollowupLog(models.Model):
             if "lead_id" in vals:
                 raise AccessError(_("Lead: only sales managers can move a log to another lead."))
         self._check_log_values(vals, creating=False)
-        if "lead_id" in vals:
+        if "lead_id" in vals and not self.env.su:
+            # Moving logs is a manager's correction; merging leads (superuser) may move them
+            # onto a lost master too.
             self.env["crm.lead"].browse(vals["lead_id"])._followup_check_loggable()
         res = super().write(vals)
         if {"date", "next_date", "lead_id"} & vals.keys():
@@ -252,7 +254,7 @@ class SalesFollowupLog(models.Model):
         current = {
             lead: log
             for lead, log in latest.items()
-            if not lead.followup_last_date or log.date >= lead.followup_last_date
+            if lead.active and (not lead.followup_last_date or log.date >= lead.followup_last_date)
         }
         if not current:
             return
