@@ -131,12 +131,36 @@ class SalesFollowupLog(models.Model):
         "crm.stage", string="Stage at Logging", readonly=True, ondelete="set null"
     )
     grade = fields.Selection(FOLLOWUP_GRADES, string="Grade at Logging", readonly=True)
+    due_date = fields.Date(
+        string="Follow-up Due",
+        readonly=True,
+        help="Due date of the follow-up this contact answered (the lead's next follow-up when "
+        "it was logged); for a first contact, the first-contact due date.",
+    )
+    on_rhythm = fields.Boolean(
+        string="On Rhythm",
+        compute="_compute_on_rhythm",
+        store=True,
+        help="The contact took place on or before the follow-up's due date.",
+    )
     recorded_late = fields.Boolean(
         string="Recorded Late",
         compute="_compute_recorded_late",
         store=True,
         help="Logged more than 24 hours after the contact took place.",
     )
+
+    @api.depends("date", "due_date")
+    def _compute_on_rhythm(self):
+        for log in self:
+            log.on_rhythm = bool(
+                log.due_date
+                and log.date
+                and fields.Datetime.context_timestamp(
+                    log.with_context(tz=log.user_id.tz or "UTC"), log.date
+                ).date()
+                <= log.due_date
+            )
 
     @api.depends("date", "create_date")
     def _compute_recorded_late(self):
@@ -168,6 +192,7 @@ class SalesFollowupLog(models.Model):
             lead = leads.browse(vals.get("lead_id"))
             vals.setdefault("stage_id", lead.stage_id.id)
             vals.setdefault("grade", lead.followup_grade)
+            vals.setdefault("due_date", lead.followup_next_date)
         logs = super().create(vals_list)
         logs._apply_to_leads()
         return logs

@@ -36,6 +36,8 @@ class TestFollowupLog(FollowupCommon):
             self.assertEqual(len(done), 1, "closing is recorded in the chatter")
             self.assertIn("20-unit order", str(done.body))
 
+            self.assertEqual(log.due_date, date(2026, 3, 11), "answered the first-contact due")
+            self.assertTrue(log.on_rhythm)
             nxt = self._followups(lead)
             self.assertEqual(len(nxt), 1)
             self.assertEqual(nxt.date_deadline, date(2026, 3, 13), "grade B: 3 days")
@@ -57,6 +59,19 @@ class TestFollowupLog(FollowupCommon):
             self.assertEqual(followups.date_deadline, date(2026, 3, 11), "grade A: daily")
             self.assertFalse(lead.followup_date_fixed)
             self.assertEqual(lead.followup_log_count, 3)
+
+    def test_on_rhythm(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead(followup_grade="a")
+            self._log(lead)  # next due 2026-03-11
+        with self.frozen("2026-03-11 09:00:00"):
+            on_time = self._log(lead)
+        with self.frozen("2026-03-15 09:00:00"):
+            late = self._log(lead)
+        self.assertEqual(on_time.due_date, date(2026, 3, 11))
+        self.assertTrue(on_time.on_rhythm)
+        self.assertEqual(late.due_date, date(2026, 3, 12))
+        self.assertFalse(late.on_rhythm)
 
     def test_unanswered_count(self):
         with self.frozen("2026-03-10 09:00:00"):

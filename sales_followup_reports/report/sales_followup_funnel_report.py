@@ -1,0 +1,378 @@
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from odoo.addons.sales_followup.models.crm_lead import FOLLOWUP_GRADES, FOLLOWUP_STATUSES
+
+# Dimensions the printable report can break the funnel down by.
+BREAKDOWNS = {
+    "source_id": "Source",
+    "industry_id": "Industry",
+    "user_id": "Salesperson",
+    "grade": "Grade",
+}
+
+
+class SalesFollowupFunnelReport(models.Model):
+    """One row per lead, with the follow-up figures the funnel reports aggregate.
+
+    Every KPI of the addon is an aggregate of these columns (see readme/DESCRIPTION.md), so the
+    pivot, the PDF and the XLSX give the same number for the same filter.
+    """
+
+    _name = "sales.followup.funnel.report"
+    _description = "Follow-up Funnel Analysis"
+    _auto = False
+    _rec_name = "lead_id"
+    _order = "create_date desc, id desc"
+    _depends = {
+        "crm.lead": [
+            "active",
+            "company_id",
+            "create_date",
+            "date_closed",
+            "date_open",
+            "expected_revenue",
+            "followup_grade",
+            "followup_next_date",
+            "followup_risk_level",
+            "followup_status",
+            "lost_reason_id",
+            "medium_id",
+            "partner_id",
+            "probability",
+            "source_id",
+            "stage_id",
+            "team_id",
+            "user_id",
+        ],
+        "crm.stage": ["is_won", "sequence"],
+        "res.partner": ["industry_id"],
+        "sales.followup.log": ["customer_responded", "date", "due_date", "lead_id", "on_rhythm"],
+    }
+
+    # Dimensions
+    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
+    medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
+    industry_id = fields.Many2one("res.partner.industry", string="Industry", readonly=True)
+    grade = fields.Selection(FOLLOWUP_GRADES, string="Grade", readonly=True)
+    followup_status = fields.Selection(FOLLOWUP_STATUSES, string="Follow-up Status", readonly=True)
+    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
+    lost_reason_id = fields.Many2one("crm.lost.reason", string="Lost Reason", readonly=True)
+    risk_level = fields.Selection(
+        [("none", "None"), ("watch", "Watch"), ("high", "High")],
+        string="Open Risk Level",
+        readonly=True,
+    )
+    # Dates
+    create_date = fields.Datetime(string="Created On", readonly=True)
+    first_contact_date = fields.Datetime(
+        string="First Contact", readonly=True, help="Date of the lead's first follow-up log."
+    )
+    date_closed = fields.Datetime(string="Closed On", readonly=True)
+    is_won = fields.Boolean(string="Won", readonly=True)
+    is_lost = fields.Boolean(string="Lost", readonly=True)
+    # Measures (0/1 columns sum to counts)
+    assigned = fields.Integer(
+        string="Assigned", readonly=True, aggregator="sum", help="1 when the lead has a salesperson."
+    )
+    contacted = fields.Integer(
+        string="Contacted",
+        readonly=True,
+        aggregator="sum",
+        help="1 when the lead has at least one follow-up log.",
+    )
+    first_contact_on_time = fields.Integer(
+        string="First Contact in Window",
+        readonly=True,
+        aggregator="sum",
+        help="1 when the first follow-up log came within the first-contact window (24 hours by "
+        "default) after the lead was assigned (or created).",
+    )
+    converted = fields.Integer(
+        string="Converted", readonly=True, aggregator="sum", help="1 when the lead is won."
+    )
+    lost = fields.Integer(
+        string="Lost Leads",
+        readonly=True,
+        aggregator="sum",
+        help="1 when the lead was marked lost (archived with probability 0).",
+    )
+    expected_revenue = fields.Float(string="Expected Revenue", readonly=True, aggregator="sum")
+    won_revenue = fields.Float(
+        string="Won Revenue",
+        readonly=True,
+        aggregator="sum",
+        help="Expected revenue of the won leads.",
+    )
+    days_to_first_contact = fields.Float(
+        string="Days to First Contact",
+        readonly=True,
+        aggregator="avg",
+        help="Days from assignment (or creation) to the first follow-up log.",
+    )
+    cycle_days = fields.Float(
+        string="Cycle Days",
+        readonly=True,
+        aggregator="avg",
+        help="Won leads: days from the first contact (first follow-up log) to the closing date.",
+    )
+    log_count = fields.Integer(string="Follow-ups", readonly=True, aggregator="sum")
+    unanswered_log_count = fields.Integer(
+        string="Unanswered Follow-ups", readonly=True, aggregator="sum"
+    )
+    logs_due = fields.Integer(
+        string="Follow-ups with a Due Date",
+        readonly=True,
+        aggregator="sum",
+        help="Follow-up logs that answered a scheduled follow-up (they have a due date).",
+    )
+    logs_on_rhythm = fields.Integer(
+        string="Follow-ups on Rhythm",
+        readonly=True,
+        aggregator="sum",
+        help="Follow-up logs made on or before their due date.",
+    )
+    logs_late = fields.Integer(
+        string="Follow-ups Late",
+        readonly=True,
+        aggregator="sum",
+        help="Follow-up logs made after their due date.",
+    )
+    overdue_now = fields.Integer(
+        string="Follow-up Overdue Now",
+        readonly=True,
+        aggregator="sum",
+        help="1 when the lead's open follow-up is due before today.",
+    )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                self._view_query(),
+            )
+        )
+
+    def _view_query(self):
+        # The first-contact window is read from the settings when the view is queried.
+        window = SQL(
+            """COALESCE((SELECT CASE WHEN value ~ '^[0-9]+$' THEN value::int END
+                           FROM ir_config_parameter
+                          WHERE key = 'sales_followup.first_contact_hours'), %s)""",
+            24,
+        )
+        return SQL(
+            """
+            SELECT lead.id AS id,
+                   lead.id AS lead_id,
+                   lead.user_id,
+                   lead.team_id,
+                   lead.company_id,
+                   lead.partner_id,
+                   lead.source_id,
+                   lead.medium_id,
+                   partner.industry_id,
+                   lead.followup_grade AS grade,
+                   lead.followup_status,
+                   lead.stage_id,
+                   lead.lost_reason_id,
+                   lead.followup_risk_level AS risk_level,
+                   lead.create_date,
+                   logs.first_contact_date,
+                   lead.date_closed,
+                   state.is_won,
+                   state.is_lost,
+                   (lead.user_id IS NOT NULL)::int AS assigned,
+                   (logs.first_contact_date IS NOT NULL)::int AS contacted,
+                   (logs.first_contact_date IS NOT NULL
+                    AND logs.first_contact_date
+                        <= COALESCE(lead.date_open, lead.create_date)
+                           + make_interval(hours => %(window)s))::int AS first_contact_on_time,
+                   state.is_won::int AS converted,
+                   state.is_lost::int AS lost,
+                   COALESCE(lead.expected_revenue, 0) AS expected_revenue,
+                   CASE WHEN state.is_won THEN COALESCE(lead.expected_revenue, 0) ELSE 0 END
+                       AS won_revenue,
+                   EXTRACT(EPOCH FROM logs.first_contact_date
+                                      - COALESCE(lead.date_open, lead.create_date)) / 86400.0
+                       AS days_to_first_contact,
+                   CASE WHEN state.is_won AND lead.date_closed IS NOT NULL
+                             AND logs.first_contact_date IS NOT NULL
+                        THEN GREATEST(EXTRACT(EPOCH FROM lead.date_closed
+                                                         - logs.first_contact_date), 0) / 86400.0
+                   END AS cycle_days,
+                   COALESCE(logs.log_count, 0) AS log_count,
+                   COALESCE(logs.unanswered_log_count, 0) AS unanswered_log_count,
+                   COALESCE(logs.logs_due, 0) AS logs_due,
+                   COALESCE(logs.logs_on_rhythm, 0) AS logs_on_rhythm,
+                   COALESCE(logs.logs_due, 0) - COALESCE(logs.logs_on_rhythm, 0) AS logs_late,
+                   (lead.active AND lead.followup_status IN ('in_progress', 'converted')
+                    AND lead.followup_next_date < CURRENT_DATE)::int AS overdue_now
+              FROM crm_lead lead
+              LEFT JOIN res_partner partner ON partner.id = lead.partner_id
+              LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+             CROSS JOIN LATERAL (
+                    SELECT lead.active AND COALESCE(stage.is_won, FALSE) AS is_won,
+                           NOT lead.active AND COALESCE(lead.probability, 0) = 0 AS is_lost
+                   ) state
+              LEFT JOIN (
+                    SELECT log.lead_id,
+                           MIN(log.date) AS first_contact_date,
+                           COUNT(*) AS log_count,
+                           COUNT(*) FILTER (WHERE NOT log.customer_responded)
+                               AS unanswered_log_count,
+                           COUNT(*) FILTER (WHERE log.due_date IS NOT NULL) AS logs_due,
+                           COUNT(*) FILTER (WHERE log.on_rhythm) AS logs_on_rhythm
+                      FROM sales_followup_log log
+                  GROUP BY log.lead_id
+                   ) logs ON logs.lead_id = lead.id
+            """,
+            window=window,
+        )
+
+    # ------------------------------------------------------------
+    # KPIs (one definition, used by the PDF and the XLSX)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _kpi_aggregates(self):
+        return [
+            "__count",
+            "assigned:sum",
+            "contacted:sum",
+            "first_contact_on_time:sum",
+            "converted:sum",
+            "lost:sum",
+            "won_revenue:sum",
+            "expected_revenue:sum",
+            "cycle_days:avg",
+            "log_count:sum",
+            "unanswered_log_count:sum",
+            "logs_due:sum",
+            "logs_on_rhythm:sum",
+            "overdue_now:sum",
+        ]
+
+    @api.model
+    def _kpis_from_row(self, row):
+        """KPI dict from one read_group row of _kpi_aggregates() (in that order)."""
+        (
+            leads,
+            assigned,
+            contacted,
+            on_time,
+            converted,
+            lost,
+            won_revenue,
+            expected_revenue,
+            cycle_days,
+            logs,
+            unanswered,
+            logs_due,
+            on_rhythm,
+            overdue,
+        ) = row
+        return {
+            "leads": leads,
+            "assigned": assigned or 0,
+            "contacted": contacted or 0,
+            "first_contact_on_time": on_time or 0,
+            "converted": converted or 0,
+            "lost": lost or 0,
+            "won_revenue": won_revenue or 0.0,
+            "expected_revenue": expected_revenue or 0.0,
+            "cycle_days": cycle_days,
+            "logs": logs or 0,
+            "unanswered_logs": unanswered or 0,
+            "logs_due": logs_due or 0,
+            "logs_on_rhythm": on_rhythm or 0,
+            "overdue_now": overdue or 0,
+            # Rates, None when their denominator is 0
+            "conversion_rate": _rate(converted, leads),
+            "first_contact_rate": _rate(on_time, assigned),
+            "on_rhythm_rate": _rate(on_rhythm, logs_due),
+        }
+
+    @api.model
+    def get_funnel_data(self, domain, breakdown="source_id"):
+        """Everything the printable funnel report shows, for the rows of ``domain``."""
+        if breakdown not in BREAKDOWNS:
+            raise ValueError(breakdown)
+        aggregates = self._kpi_aggregates()
+        totals = self._kpis_from_row(self._read_group(domain, [], aggregates)[0])
+
+        # Stage funnel: a lead has reached every stage up to its current one.
+        by_stage = self._read_group(domain, ["stage_id"], ["__count"])
+        stages = sorted(
+            (stage for stage, _count in by_stage if stage), key=lambda s: (s.sequence, s.id)
+        )
+        counts = {stage: count for stage, count in by_stage}
+        funnel, previous = [], None
+        for index, stage in enumerate(stages):
+            reached = sum(counts[later] for later in stages[index:])
+            funnel.append(
+                {
+                    "stage": stage.name,
+                    "current": counts[stage],
+                    "reached": reached,
+                    "step_rate": _rate(reached, previous) if previous is not None else None,
+                }
+            )
+            previous = reached
+
+        field = self._fields[breakdown]
+        labels = dict(field._description_selection(self.env)) if field.type == "selection" else {}
+        breakdown_rows = []
+        for group, *values in self._read_group(domain, [breakdown], aggregates):
+            label = labels.get(group) if labels else group.display_name
+            breakdown_rows.append({"label": label or None, **self._kpis_from_row(values)})
+        breakdown_rows.sort(key=lambda row: (-row["leads"], str(row["label"])))
+
+        lost_rows = self._read_group(domain + [("lost", "=", 1)], ["lost_reason_id"], ["__count"])
+        lost_reasons = sorted(
+            (
+                {
+                    "label": reason.name if reason else None,
+                    "count": count,
+                    "share": _rate(count, totals["lost"]),
+                }
+                for reason, count in lost_rows
+            ),
+            key=lambda row: -row["count"],
+        )
+
+        lead_ids = self._search(domain)
+        risk_rows = self.env["sales.followup.risk"]._read_group(
+            [("state", "=", "open"), ("lead_id", "in", lead_ids)], ["type_id"], ["__count"]
+        )
+        risks = sorted(
+            ({"label": rtype.name, "severity": rtype.severity, "count": count}
+             for rtype, count in risk_rows),
+            key=lambda row: -row["count"],
+        )
+
+        discipline = []
+        for user, *values in self._read_group(domain, ["user_id"], aggregates):
+            discipline.append({"label": user.name if user else None, **self._kpis_from_row(values)})
+        discipline.sort(key=lambda row: str(row["label"] or ""))
+
+        return {
+            "totals": totals,
+            "funnel": funnel,
+            "breakdown_label": BREAKDOWNS[breakdown],
+            "breakdown": breakdown_rows,
+            "lost_reasons": lost_reasons,
+            "risks": risks,
+            "discipline": discipline,
+        }
+
+
+def _rate(numerator, denominator):
+    return (numerator or 0) / denominator if denominator else None

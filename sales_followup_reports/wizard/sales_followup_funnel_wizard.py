@@ -1,0 +1,258 @@
+import base64
+import io
+
+import xlsxwriter
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..report.sales_followup_funnel_report import BREAKDOWNS
+
+
+class SalesFollowupFunnelWizard(models.TransientModel):
+    _name = "sales.followup.funnel.wizard"
+    _description = "Print the Follow-up Funnel"
+
+    date_from = fields.Date(
+        string="From",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(day=1),
+    )
+    date_to = fields.Date(
+        string="To",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(day=1)
+        + relativedelta(months=1, days=-1),
+    )
+    team_ids = fields.Many2many(
+        "crm.team", string="Sales Teams", help="Empty: every team you can see."
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        string="Salespeople",
+        domain="[('share', '=', False)]",
+        help="Empty: every salesperson you can see.",
+    )
+    breakdown = fields.Selection(
+        [(key, label) for key, label in BREAKDOWNS.items()],
+        string="Break Down By",
+        required=True,
+        default="source_id",
+    )
+    xlsx_file = fields.Binary(string="XLSX", readonly=True, attachment=False)
+    xlsx_filename = fields.Char(readonly=True)
+
+    @api.constrains("date_from", "date_to")
+    def _check_period(self):
+        for wizard in self:
+            if wizard.date_from and wizard.date_to and wizard.date_from > wizard.date_to:
+                raise ValidationError(
+                    _(
+                        "Period: 'From' (%(start)s) is after 'To' (%(end)s).",
+                        start=wizard.date_from,
+                        end=wizard.date_to,
+                    )
+                )
+
+    def _domain(self):
+        """Leads created in the period (a cohort), within the chosen teams and salespeople;
+        record rules keep a salesperson to the leads he may see."""
+        self.ensure_one()
+        if not self.date_from or not self.date_to:
+            raise UserError(_("Period: choose both dates."))
+        if not self.breakdown:
+            raise UserError(_("Break Down By: choose a dimension."))
+        domain = [
+            ("create_date", ">=", fields.Datetime.to_datetime(self.date_from)),
+            ("create_date", "<", fields.Datetime.to_datetime(self.date_to + relativedelta(days=1))),
+        ]
+        if self.team_ids:
+            domain.append(("team_id", "in", self.team_ids.ids))
+        if self.user_ids:
+            domain.append(("user_id", "in", self.user_ids.ids))
+        return domain
+
+    def get_report_data(self):
+        self.ensure_one()
+        data = self.env["sales.followup.funnel.report"].get_funnel_data(
+            self._domain(), self.breakdown
+        )
+        data["filters"] = {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "teams": ", ".join(self.team_ids.mapped("name")) or _("All"),
+            "users": ", ".join(self.user_ids.mapped("name")) or _("All"),
+        }
+        return data
+
+    def action_print_pdf(self):
+        self.ensure_one()
+        self._domain()  # clear errors before the report opens
+        return self.env.ref("sales_followup_reports.action_report_followup_funnel").report_action(
+            self
+        )
+
+    def action_export_xlsx(self):
+        self.ensure_one()
+        content = self._xlsx_content(self.get_report_data())
+        self.write(
+            {
+                "xlsx_file": base64.b64encode(content),
+                "xlsx_filename": f"followup_funnel_{self.date_from}_{self.date_to}.xlsx",
+            }
+        )
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_filename}"
+            "?download=true",
+            "target": "self",
+        }
+
+    # ------------------------------------------------------------
+    # XLSX: the same figures as the PDF, one sheet per table
+    # ------------------------------------------------------------
+
+    def _xlsx_content(self, data):
+        output = io.BytesIO()
+        book = xlsxwriter.Workbook(output, {"in_memory": True})
+        bold = book.add_format({"bold": True})
+        percent = book.add_format({"num_format": "0.0%"})
+        number = book.add_format({"num_format": "#,##0.00"})
+
+        def write_table(sheet, row, header, rows, formats=None):
+            for col, title in enumerate(header):
+                sheet.write(row, col, title, bold)
+            for values in rows:
+                row += 1
+                for col, value in enumerate(values):
+                    fmt = (formats or {}).get(col)
+                    if value is None:
+                        sheet.write_blank(row, col, None)
+                    elif fmt:
+                        sheet.write(row, col, value, fmt)
+                    else:
+                        sheet.write(row, col, value)
+            return row + 2
+
+        totals = data["totals"]
+        sheet = book.add_worksheet(_("KPIs"))
+        sheet.set_column(0, 0, 34)
+        sheet.set_column(1, 1, 16)
+        filters = data["filters"]
+        sheet.write(0, 0, _("Follow-up funnel"), bold)
+        sheet.write(1, 0, _("Period"))
+        sheet.write(1, 1, f"{filters['date_from']} – {filters['date_to']}")
+        sheet.write(2, 0, _("Sales Teams"))
+        sheet.write(2, 1, filters["teams"])
+        sheet.write(3, 0, _("Salespeople"))
+        sheet.write(3, 1, filters["users"])
+        kpis = [
+            (_("New leads"), totals["leads"], None),
+            (_("Contacted"), totals["contacted"], None),
+            (_("Converted"), totals["converted"], None),
+            (_("Lost"), totals["lost"], None),
+            (_("Conversion rate"), totals["conversion_rate"], percent),
+            (_("Average cycle days"), totals["cycle_days"], number),
+            (_("Won revenue"), totals["won_revenue"], number),
+            (_("First contact in window rate"), totals["first_contact_rate"], percent),
+            (_("On-rhythm follow-up rate"), totals["on_rhythm_rate"], percent),
+        ]
+        row = 5
+        for label, value, fmt in kpis:
+            sheet.write(row, 0, label)
+            if value is None:
+                sheet.write_blank(row, 1, None)
+            elif fmt:
+                sheet.write(row, 1, value, fmt)
+            else:
+                sheet.write(row, 1, value)
+            row += 1
+
+        sheet = book.add_worksheet(_("Funnel"))
+        write_table(
+            sheet,
+            0,
+            [_("Stage"), _("Now in stage"), _("Reached"), _("Step conversion")],
+            [(f["stage"], f["current"], f["reached"], f["step_rate"]) for f in data["funnel"]],
+            {3: percent},
+        )
+
+        sheet = book.add_worksheet(data["breakdown_label"])
+        write_table(
+            sheet,
+            0,
+            [
+                data["breakdown_label"],
+                _("Leads"),
+                _("Contacted"),
+                _("Converted"),
+                _("Lost"),
+                _("Conversion rate"),
+                _("Average cycle days"),
+                _("Won revenue"),
+            ],
+            [
+                (
+                    r["label"] or _("None"),
+                    r["leads"],
+                    r["contacted"],
+                    r["converted"],
+                    r["lost"],
+                    r["conversion_rate"],
+                    r["cycle_days"],
+                    r["won_revenue"],
+                )
+                for r in data["breakdown"]
+            ],
+            {5: percent, 6: number, 7: number},
+        )
+
+        sheet = book.add_worksheet(_("Lost reasons"))
+        write_table(
+            sheet,
+            0,
+            [_("Lost reason"), _("Leads"), _("Share")],
+            [(r["label"] or _("None"), r["count"], r["share"]) for r in data["lost_reasons"]],
+            {2: percent},
+        )
+
+        sheet = book.add_worksheet(_("Open risks"))
+        write_table(
+            sheet,
+            0,
+            [_("Risk"), _("Open")],
+            [(r["label"], r["count"]) for r in data["risks"]],
+        )
+
+        sheet = book.add_worksheet(_("Discipline"))
+        write_table(
+            sheet,
+            0,
+            [
+                _("Salesperson"),
+                _("Leads"),
+                _("Contacted"),
+                _("First contact in window rate"),
+                _("Follow-ups"),
+                _("On-rhythm rate"),
+                _("Unanswered"),
+                _("Overdue now"),
+            ],
+            [
+                (
+                    r["label"] or _("Unassigned"),
+                    r["leads"],
+                    r["contacted"],
+                    r["first_contact_rate"],
+                    r["logs"],
+                    r["on_rhythm_rate"],
+                    r["unanswered_logs"],
+                    r["overdue_now"],
+                )
+                for r in data["discipline"]
+            ],
+            {3: percent, 5: percent},
+        )
+        book.close()
+        return output.getvalue()
