@@ -35,6 +35,22 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
         ]
     )
     team = env["crm.team"].create({"name": "Bench Team"})
+    industries = env["res.partner.industry"].create(
+        [{"name": f"Bench industry {index:02d}"} for index in range(12)]
+    )
+    sources = env["utm.source"].create(
+        [{"name": f"Bench source {index:02d}"} for index in range(30)]
+    )
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"Bench customer {index:04d}",
+                "is_company": True,
+                "industry_id": industries[index % len(industries)].id,
+            }
+            for index in range(2000)
+        ]
+    )
     stages = env["crm.stage"].search([], order="sequence")
     won = stages.filtered("is_won")[:1]
     open_stages = (stages - won).ids
@@ -46,6 +62,7 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
     cr.execute(
         """
         INSERT INTO crm_lead (name, type, active, user_id, team_id, company_id, stage_id,
+                              partner_id, source_id, expected_revenue,
                               probability, followup_status, followup_grade, followup_code,
                               followup_risk_level, followup_wakeup_date, create_date,
                               date_open, write_date, create_uid, write_uid)
@@ -53,6 +70,9 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
                (%(reps)s)[1 + (n %% %(rep_count)s)], %(team)s, %(company)s,
                CASE WHEN status = 'converted' THEN %(won)s
                     ELSE (%(stages)s)[1 + (n %% array_length(%(stages)s, 1))] END,
+               (%(partners)s)[1 + (n %% array_length(%(partners)s, 1))],
+               (%(sources)s)[1 + (n %% array_length(%(sources)s, 1))],
+               round((random() * 500000)::numeric, 2),
                CASE status WHEN 'converted' THEN 100 WHEN 'lost' THEN 0 ELSE 30 END,
                status, (ARRAY['a', 'b', 'c'])[1 + (n %% 3)], 'BENCH-' || n, 'none',
                CASE WHEN status = 'dormant' THEN (now() + interval '30 days')::date END,
@@ -74,6 +94,8 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
             "company": company_id,
             "won": won.id,
             "stages": open_stages,
+            "partners": partners.ids,
+            "sources": sources.ids,
             "years": years,
             "leads": leads,
         },
@@ -108,6 +130,29 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
         """,
         {"company": company_id, "team": team.id, "logs": logs, "contacted": contacted},
     )
+    log("dating each log's due follow-up (previous contact + grade rhythm; first contact: +1 day)")
+    cr.execute(
+        """
+        WITH ordered AS (
+            SELECT log.id, log.date,
+                   LAG(log.date) OVER w AS previous_date,
+                   LAG(log.grade) OVER w AS previous_grade,
+                   lead.date_open
+              FROM sales_followup_log log JOIN crm_lead lead ON lead.id = log.lead_id
+            WINDOW w AS (PARTITION BY log.lead_id ORDER BY log.date, log.id)
+        )
+        UPDATE sales_followup_log log
+           SET due_date = due.due_date, on_rhythm = log.date::date <= due.due_date
+          FROM (
+                SELECT id, CASE WHEN previous_date IS NULL THEN (date_open + interval '1 day')::date
+                                ELSE (previous_date + CASE previous_grade WHEN 'a' THEN 1
+                                      WHEN 'b' THEN 3 ELSE 30 END * interval '1 day')::date
+                           END AS due_date
+                  FROM ordered
+               ) due
+         WHERE due.id = log.id
+        """
+    )
     log("computing the leads' follow-up columns (last contact, last response, unanswered)")
     cr.execute(
         """
@@ -128,6 +173,15 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
                followup_last_response_date = streak.last_response,
                followup_unanswered_count = streak.unanswered
           FROM streak WHERE streak.lead_id = lead.id
+        """
+    )
+    # Won and lost leads closed a few days after their last contact.
+    cr.execute(
+        """
+        UPDATE crm_lead
+           SET date_closed = COALESCE(followup_last_date, create_date)
+                             + (1 + (id %% 20)) * interval '1 day'
+         WHERE name LIKE 'Bench lead %%' AND followup_status IN ('converted', 'lost')
         """
     )
     log("scheduling the open Follow-up activities (grade rhythm after the last contact)")

@@ -1,1 +1,2 @@
 from . import test_funnel_kpis
+from . import test_funnel_outputs

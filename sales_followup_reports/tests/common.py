@@ -28,22 +28,33 @@ class FunnelCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tz="UTC"))
         new = new_test_user
-        cls.rep_a = new(cls.env, "fr_rep_a", "sales_team.group_sale_salesman", name="Rep A", tz="UTC")
-        cls.rep_b = new(cls.env, "fr_rep_b", "sales_team.group_sale_salesman", name="Rep B", tz="UTC")
-        cls.rep_c = new(cls.env, "fr_rep_c", "sales_team.group_sale_salesman", name="Rep C", tz="UTC")
+        cls.rep_a = new(
+            cls.env, "fr_rep_a", "sales_team.group_sale_salesman", name="Rep A", tz="UTC"
+        )
+        cls.rep_b = new(
+            cls.env, "fr_rep_b", "sales_team.group_sale_salesman", name="Rep B", tz="UTC"
+        )
+        cls.rep_c = new(
+            cls.env, "fr_rep_c", "sales_team.group_sale_salesman", name="Rep C", tz="UTC"
+        )
         cls.manager = new(
             cls.env, "fr_manager", "sales_team.group_sale_manager", name="Funnel Manager", tz="UTC"
         )
         cls.team_1 = cls.env["crm.team"].create(
             {
                 "name": "Team East",
-                "crm_team_member_ids": [(0, 0, {"user_id": cls.rep_a.id}), (0, 0, {"user_id": cls.rep_b.id})],
+                "crm_team_member_ids": [
+                    (0, 0, {"user_id": cls.rep_a.id}),
+                    (0, 0, {"user_id": cls.rep_b.id}),
+                ],
             }
         )
         cls.team_2 = cls.env["crm.team"].create(
             {"name": "Team North", "crm_team_member_ids": [(0, 0, {"user_id": cls.rep_c.id})]}
         )
-        cls.expo = cls.env["utm.source"].create({"name": "展会 Expo", "followup_code_prefix": "FEXPO"})
+        cls.expo = cls.env["utm.source"].create(
+            {"name": "展会 Expo", "followup_code_prefix": "FEXPO"}
+        )
         cls.web = cls.env["utm.source"].create({"name": "官网 Web"})
         cls.manufacturing = cls.env["res.partner.industry"].create({"name": "制造 Manufacturing"})
         cls.food = cls.env["res.partner.industry"].create({"name": "Food"})
@@ -51,11 +62,17 @@ class FunnelCommon(TransactionCase):
         cls.reason_2 = cls.env.ref("crm.lost_reason_2")
         cls.teams = cls.team_1 | cls.team_2
 
-        cls.l1 = cls._lead("L1", "2026-01-05 09:00:00", cls.rep_a, cls.expo, cls.manufacturing, 100000)
+        cls.l1 = cls._lead(
+            "L1", "2026-01-05 09:00:00", cls.rep_a, cls.expo, cls.manufacturing, 100000
+        )
         cls.l2 = cls._lead("L2", "2026-01-10 09:00:00", cls.rep_a, cls.web, cls.food, 50000)
         cls.l3 = cls._lead("L3", "2026-02-01 09:00:00", cls.rep_b, cls.expo, cls.food, 80000)
-        cls.l4 = cls._lead("L4", "2026-02-15 09:00:00", cls.rep_b, cls.web, cls.manufacturing, 30000)
-        cls.l5 = cls._lead("L5", "2026-03-01 09:00:00", cls.rep_c, cls.expo, cls.manufacturing, 20000)
+        cls.l4 = cls._lead(
+            "L4", "2026-02-15 09:00:00", cls.rep_b, cls.web, cls.manufacturing, 30000
+        )
+        cls.l5 = cls._lead(
+            "L5", "2026-03-01 09:00:00", cls.rep_c, cls.expo, cls.manufacturing, 20000
+        )
         cls.l6 = cls._lead("L6", "2026-03-20 09:00:00", cls.rep_a, None, None, 10000)
         cls.l7 = cls._lead("L7", "2025-12-20 09:00:00", cls.rep_a, cls.expo, None, 5000)
         cls.l8 = cls._lead("L8", "2026-04-02 09:00:00", cls.rep_b, cls.web, None, 7000)
@@ -89,20 +106,28 @@ class FunnelCommon(TransactionCase):
     @classmethod
     def _lead(cls, name, when, user, source, industry, revenue):
         partner = cls.env["res.partner"].create(
-            {"name": f"Customer {name}", "industry_id": industry.id if industry else False, "is_company": True}
+            {
+                "name": f"Customer {name}",
+                "industry_id": industry.id if industry else False,
+                "is_company": True,
+            }
         )
         with cls._frozen(when):
-            lead = cls.env["crm.lead"].with_user(cls.manager).create(
-                {
-                    "name": name,
-                    "type": "opportunity",
-                    "user_id": user.id,
-                    "team_id": (cls.team_2 if user == cls.rep_c else cls.team_1).id,
-                    "source_id": source.id if source else False,
-                    "partner_id": partner.id,
-                    "expected_revenue": revenue,
-                    "followup_grade": "b",
-                }
+            lead = (
+                cls.env["crm.lead"]
+                .with_user(cls.manager)
+                .create(
+                    {
+                        "name": name,
+                        "type": "opportunity",
+                        "user_id": user.id,
+                        "team_id": (cls.team_2 if user == cls.rep_c else cls.team_1).id,
+                        "source_id": source.id if source else False,
+                        "partner_id": partner.id,
+                        "expected_revenue": revenue,
+                        "followup_grade": "b",
+                    }
+                )
             )
             cls.env.flush_all()
         return lead
@@ -128,4 +153,6 @@ class FunnelCommon(TransactionCase):
             "breakdown": "source_id",
         }
         values.update(vals)
-        return self.env["sales.followup.funnel.wizard"].with_user(user or self.manager).create(values)
+        return (
+            self.env["sales.followup.funnel.wizard"].with_user(user or self.manager).create(values)
+        )

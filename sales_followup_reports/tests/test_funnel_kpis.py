@@ -27,14 +27,17 @@ class TestFunnelKpis(FunnelCommon):
             "lead.create_date >= %(start)s AND lead.create_date < %(end)s "
             "AND lead.team_id = ANY(%(teams)s)"
         )
-        new_leads = self._sql_one(f"SELECT count(*) FROM crm_lead lead WHERE {cohort}", self._cohort())
+        new_leads = self._sql_one(
+            f"SELECT count(*) FROM crm_lead lead WHERE {cohort}", self._cohort()
+        )
         won = self._sql_one(
             f"""SELECT count(*) FROM crm_lead lead JOIN crm_stage stage ON stage.id = lead.stage_id
                 WHERE {cohort} AND lead.active AND stage.is_won""",
             self._cohort(),
         )
         lost = self._sql_one(
-            f"SELECT count(*) FROM crm_lead lead WHERE {cohort} AND NOT lead.active AND lead.probability = 0",
+            f"SELECT count(*) FROM crm_lead lead WHERE {cohort} "
+            "AND NOT lead.active AND lead.probability = 0",
             self._cohort(),
         )
         won_revenue = self._sql_one(
@@ -167,4 +170,5 @@ class TestFunnelKpis(FunnelCommon):
         empty = self._wizard(date_from="2030-01-01", date_to="2030-03-31").get_report_data()
         self.assertEqual(empty["totals"]["leads"], 0)
         self.assertIsNone(empty["totals"]["conversion_rate"])
+        self.assertIsNone(empty["totals"]["cycle_days"], "no won lead: no cycle, not 0 days")
         self.assertEqual(empty["breakdown"], [])

@@ -22,8 +22,9 @@ class SalesFollowupFunnelWizard(models.TransientModel):
     date_to = fields.Date(
         string="To",
         required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1)
-        + relativedelta(months=1, days=-1),
+        default=lambda self: (
+            fields.Date.context_today(self).replace(day=1) + relativedelta(months=1, days=-1)
+        ),
     )
     team_ids = fields.Many2many(
         "crm.team", string="Sales Teams", help="Empty: every team you can see."
