@@ -12,7 +12,7 @@ FOLLOWUP_KANBAN_QUERIES = 14
 # Logging a contact: close the due follow-up (chatter message), schedule the next one, apply
 # the risk rules; a lead's first contact also records a late first contact first.
 FIRST_LOG_QUERIES = 34
-NEXT_LOG_QUERIES = 35
+NEXT_LOG_QUERIES = 36
 
 
 def _specification(model, arch):
