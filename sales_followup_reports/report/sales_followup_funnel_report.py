@@ -77,6 +77,7 @@ class SalesFollowupFunnelReport(models.Model):
     is_won = fields.Boolean(string="Won", readonly=True)
     is_lost = fields.Boolean(string="Lost", readonly=True)
     # Measures (0/1 columns sum to counts)
+    nbr = fields.Integer(string="Leads", readonly=True, aggregator="sum")
     assigned = fields.Integer(
         string="Assigned",
         readonly=True,
@@ -198,6 +199,7 @@ class SalesFollowupFunnelReport(models.Model):
                    lead.date_closed,
                    state.is_won,
                    state.is_lost,
+                   1 AS nbr,
                    (lead.user_id IS NOT NULL)::int AS assigned,
                    (logs.first_contact_date IS NOT NULL)::int AS contacted,
                    (logs.first_contact_date IS NOT NULL

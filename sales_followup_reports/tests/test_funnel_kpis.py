@@ -129,13 +129,13 @@ class TestFunnelKpis(FunnelCommon):
         data = wizard.get_report_data()
         Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
         groups = Report.read_group(
-            wizard._domain(), ["converted:sum", "won_revenue:sum", "lead_id:count"], ["user_id"]
+            wizard._domain(), ["nbr:sum", "converted:sum", "won_revenue:sum"], ["user_id"]
         )
         pivot = {group["user_id"][1]: group for group in groups}
         for row in data["breakdown"]:
             self.assertEqual(pivot[row["label"]]["converted"], row["converted"])
             self.assertEqual(pivot[row["label"]]["won_revenue"], row["won_revenue"])
-            self.assertEqual(pivot[row["label"]]["user_id_count"], row["leads"])
+            self.assertEqual(pivot[row["label"]]["nbr"], row["leads"])
 
     def test_salesman_sees_only_his_leads(self):
         data = self._wizard(user=self.rep_a).get_report_data()
