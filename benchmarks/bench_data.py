@@ -180,9 +180,10 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
         """
         UPDATE crm_lead
            SET date_closed = COALESCE(followup_last_date, create_date)
-                             + (1 + (id %% 20)) * interval '1 day'
-         WHERE name LIKE 'Bench lead %%' AND followup_status IN ('converted', 'lost')
-        """
+                             + (1 + mod(id, 20)) * interval '1 day'
+         WHERE name LIKE %s AND followup_status IN ('converted', 'lost')
+        """,
+        ["Bench lead %"],
     )
     log("scheduling the open Follow-up activities (grade rhythm after the last contact)")
     activity_type_id = env["crm.lead"]._followup_activity_type_id()
