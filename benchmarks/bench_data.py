@@ -5,7 +5,13 @@ through the ORM would become hours), then the stored follow-up columns of the le
 computed the way the addon computes them, also in SQL.
 """
 
+import argparse
+import sys
 import time
+
+import odoo
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
 
 REP_COUNT = 20
 
@@ -226,3 +232,27 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
     finally:
         cr._cnx.autocommit = False
     return {"reps": len(rep_ids), "contacted": contacted}
+
+
+def open_database(description):
+    """Parse the benchmark's command line, open its registry and generate the data unless
+    --reuse finds it there. Returns (args, registry)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--logs", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true", help="keep an already generated database")
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    registry = Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        existing = populated(env)
+        if not (args.reuse and existing):
+            if existing:
+                sys.exit("the database already holds benchmark leads: drop it or use --reuse")
+            started = time.perf_counter()
+            build(env, leads=args.leads, logs=args.logs)
+            log(f"generated in {time.perf_counter() - started:.1f} s")
+    return args, registry

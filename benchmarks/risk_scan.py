@@ -12,7 +12,6 @@ Builds (or reuses) a database with 100,000 leads, 1,000,000 follow-up logs over 
 It checks that the scan's open risks are exactly the hand-written statement's set.
 """
 
-import argparse
 import os
 import sys
 import time
@@ -21,9 +20,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import bench_data  # noqa: E402
 
-import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api  # noqa: E402
-from odoo.modules.registry import Registry  # noqa: E402
+from odoo.tools import SQL  # noqa: E402
 
 REFERENCE_SQL = """
 WITH log_stats AS (
@@ -131,43 +129,36 @@ def run_scan(registry):
         return elapsed, batch_times
 
 
+def reference_params(env, params):
+    """Parameters of REFERENCE_SQL: rule type ids and thresholds."""
+    types = params["type_ids"]
+    return {
+        "activity_type": env["crm.lead"]._followup_activity_type_id(),
+        "overdue": types["overdue"],
+        "no_reply": types["no_reply"],
+        "silent": types["silent"],
+        "first_late": types["first_contact_late"],
+        "now": params["now"],
+        **{
+            key: params[key]
+            for key in ("overdue_before", "no_reply_count", "silent_before", "first_contact_before")
+        },
+    }
+
+
 def reference(registry, stored_columns=False, runs=3):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         Risk = env["sales.followup.risk"]
         params = Risk._rule_params()
         if stored_columns:
-            from odoo.tools import SQL
-
-            query = Risk._desired_risks_sql(SQL("TRUE"), params)
+            query = (Risk._desired_risks_sql(SQL("TRUE"), params),)
         else:
-            types = params["type_ids"]
-            query = (
-                REFERENCE_SQL,
-                {
-                    "activity_type": env["crm.lead"]._followup_activity_type_id(),
-                    "overdue": types["overdue"],
-                    "no_reply": types["no_reply"],
-                    "silent": types["silent"],
-                    "first_late": types["first_contact_late"],
-                    **{
-                        key: params[key]
-                        for key in (
-                            "overdue_before",
-                            "no_reply_count",
-                            "silent_before",
-                            "first_contact_before",
-                        )
-                    },
-                },
-            )
+            query = (REFERENCE_SQL, reference_params(env, params))
         best, rows = None, None
         for _run in range(runs):
             started = time.perf_counter()
-            if stored_columns:
-                cr.execute(query)
-            else:
-                cr.execute(*query)
+            cr.execute(*query)
             rows = cr.fetchall()
             elapsed = time.perf_counter() - started
             best = elapsed if best is None else min(best, elapsed)
@@ -181,25 +172,8 @@ def reference_write(registry):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         params = env["sales.followup.risk"]._rule_params()
-        types = params["type_ids"]
         query = WRITE_SQL.format(reference=REFERENCE_SQL)
-        values = {
-            "activity_type": env["crm.lead"]._followup_activity_type_id(),
-            "overdue": types["overdue"],
-            "no_reply": types["no_reply"],
-            "silent": types["silent"],
-            "first_late": types["first_contact_late"],
-            "now": params["now"],
-            **{
-                key: params[key]
-                for key in (
-                    "overdue_before",
-                    "no_reply_count",
-                    "silent_before",
-                    "first_contact_before",
-                )
-            },
-        }
+        values = reference_params(env, params)
         # The reference SELECT names its columns (id, type) by position only.
         query = query.replace("WITH desired AS (", "WITH desired (id, type_id) AS (", 1)
         started = time.perf_counter()
@@ -220,25 +194,8 @@ def scan_result(registry):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", required=True)
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--logs", type=int, default=1_000_000)
-    parser.add_argument("--reuse", action="store_true", help="keep an already generated database")
-    args = parser.parse_args()
-    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    registry = Registry(args.database)
-
+    _args, registry = bench_data.open_database(__doc__.split("\n\n")[0])
     with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        existing = bench_data.populated(env)
-        if not (args.reuse and existing):
-            if existing:
-                sys.exit("the database already holds benchmark leads: drop it or use --reuse")
-            started = time.perf_counter()
-            bench_data.build(env, leads=args.leads, logs=args.logs)
-            bench_data.log(f"generated in {time.perf_counter() - started:.1f} s")
         cr.execute("SELECT count(*) FROM crm_lead")
         lead_count = cr.fetchone()[0]
         cr.execute("SELECT count(*) FROM sales_followup_log")

@@ -361,29 +361,22 @@ class CrmLead(models.Model):
         """Open the quick follow-up log dialog for this lead."""
         self.ensure_one()
         self._followup_check_loggable()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Log a Follow-up"),
-            "res_model": "sales.followup.log",
-            "view_mode": "form",
-            "views": [
-                (self.env.ref("sales_followup.sales_followup_log_view_form_quick").id, "form")
-            ],
-            "target": "new",
-            "context": {"default_lead_id": self.id, "dialog_size": "medium"},
-        }
+        return self._followup_dialog(
+            _("Log a Follow-up"),
+            "sales.followup.log",
+            "sales_followup.sales_followup_log_view_form_quick",
+            {"default_lead_id": self.id},
+        )
 
     def action_followup_set_dormant(self):
         """Open the dialog asking for the wake-up date."""
         self._followup_check_can_sleep()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Set Dormant"),
-            "res_model": "sales.followup.dormant.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_lead_ids": self.ids, "dialog_size": "medium"},
-        }
+        return self._followup_dialog(
+            _("Set Dormant"),
+            "sales.followup.dormant.wizard",
+            "sales_followup.sales_followup_dormant_wizard_view_form",
+            {"default_lead_ids": self.ids},
+        )
 
     def action_followup_wakeup(self):
         """Bring dormant leads back to Following now, with a follow-up due today."""
@@ -397,16 +390,23 @@ class CrmLead(models.Model):
         """Open the dialog to raise a risk by hand."""
         self.ensure_one()
         self._followup_check_risk_allowed()
+        return self._followup_dialog(
+            _("Raise a Risk"),
+            "sales.followup.risk",
+            "sales_followup.sales_followup_risk_view_form_raise",
+            {"default_lead_id": self.id},
+        )
+
+    def _followup_dialog(self, name, model, view_xmlid, context):
+        """A form of ``model`` in a medium dialog (phone friendly)."""
         return {
             "type": "ir.actions.act_window",
-            "name": _("Raise a Risk"),
-            "res_model": "sales.followup.risk",
+            "name": name,
+            "res_model": model,
             "view_mode": "form",
-            "views": [
-                (self.env.ref("sales_followup.sales_followup_risk_view_form_raise").id, "form")
-            ],
+            "views": [(self.env.ref(view_xmlid).id, "form")],
             "target": "new",
-            "context": {"default_lead_id": self.id, "dialog_size": "medium"},
+            "context": {**context, "dialog_size": "medium"},
         }
 
     def action_followup_mark_lost_no_response(self):

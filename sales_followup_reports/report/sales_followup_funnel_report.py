@@ -33,6 +33,7 @@ class SalesFollowupFunnelReport(models.Model):
             "date_open",
             "expected_revenue",
             "followup_grade",
+            "followup_last_date",
             "followup_next_date",
             "followup_risk_level",
             "followup_status",
@@ -201,7 +202,9 @@ class SalesFollowupFunnelReport(models.Model):
                    state.is_lost,
                    1 AS nbr,
                    (lead.user_id IS NOT NULL)::int AS assigned,
-                   (logs.first_contact_date IS NOT NULL)::int AS contacted,
+                   -- The leads' stored last-contact date says "contacted" without reading
+                   -- the logs, so reads that need no log figure skip the log aggregate.
+                   (lead.followup_last_date IS NOT NULL)::int AS contacted,
                    (logs.first_contact_date IS NOT NULL
                     AND logs.first_contact_date
                         <= COALESCE(lead.date_open, lead.create_date)
