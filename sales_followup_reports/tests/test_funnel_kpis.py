@@ -80,6 +80,7 @@ class TestFunnelKpis(FunnelCommon):
         self.assertAlmostEqual(totals["cycle_days"], float(cycle), places=6)
         self.assertAlmostEqual(totals["first_contact_rate"], on_time / 6)
         # Follow-ups with a due date: all six logs; on rhythm: L1 x2, L3's first, L5 (by hand).
+        self.assertIsInstance(totals["logs_due"], int, "counts print as 6, not 6.0")
         self.assertEqual(totals["logs_due"], 6)
         self.assertEqual(totals["logs_on_rhythm"], 4)
         self.assertAlmostEqual(totals["on_rhythm_rate"], 4 / 6)
