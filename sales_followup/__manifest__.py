@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "wizard/crm_lead_lost_views.xml",
         "wizard/sales_followup_dormant_wizard_views.xml",
+        "wizard/sales_followup_import_views.xml",
         "views/sales_followup_log_views.xml",
         "views/sales_followup_risk_views.xml",
         "views/crm_lead_views.xml",
@@ -29,6 +30,7 @@
         "demo/res_users_demo.xml",
         "demo/crm_lead_demo.xml",
     ],
+    "external_dependencies": {"python": ["xlrd"]},
     "installable": True,
     "application": False,
 }

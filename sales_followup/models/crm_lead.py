@@ -651,6 +651,33 @@ class CrmLead(models.Model):
                 break
         return done
 
+    def _followup_after_import(self, next_dates):
+        """After a bulk import of follow-up logs: leads with logs are Following, and each open
+        lead gets one follow-up, on the tracker's next follow-up date or after the grade's
+        rhythm counted from its last contact (leads never contacted wait for the first-contact
+        cron)."""
+        self.flush_recordset()
+        self.filtered(
+            lambda lead: lead.followup_status == "to_contact" and lead.followup_last_date
+        ).write({"followup_status": "in_progress"})
+        fixed, rhythm = {}, {}
+        for lead in self:
+            if not lead.active or lead.followup_status != "in_progress":
+                continue
+            if next_dates.get(lead.id):
+                fixed[lead.id] = next_dates[lead.id]
+            elif lead.followup_last_date:
+                day = lead._followup_local_date(lead.followup_last_date)
+                rhythm[lead.id] = day + timedelta(days=lead._followup_interval())
+        activities = self.browse(list(fixed) + list(rhythm))._followup_open_activities()
+        for deadlines, is_fixed in ((fixed, True), (rhythm, False)):
+            group = self.browse(list(deadlines))
+            group._followup_schedule(
+                deadlines,
+                fixed=is_fixed,
+                activities=activities.filtered(lambda act, ids=set(deadlines): act.res_id in ids),
+            )
+
     # ------------------------------------------------------------
     # Risks
     # ------------------------------------------------------------

@@ -194,7 +194,10 @@ class SalesFollowupLog(models.Model):
             vals.setdefault("grade", lead.followup_grade)
             vals.setdefault("due_date", lead.followup_next_date)
         logs = super().create(vals_list)
-        logs._apply_to_leads()
+        # A tracker import writes years of contacts at once and schedules each lead's next
+        # follow-up afterwards (crm.lead._followup_after_import).
+        if not self.env.context.get("sales_followup_import"):
+            logs._apply_to_leads()
         return logs
 
     def write(self, vals):

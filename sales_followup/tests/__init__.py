@@ -1,5 +1,6 @@
 from . import test_followup_log
 from . import test_grading
+from . import test_import
 from . import test_lead_code
 from . import test_lifecycle
 from . import test_performance

@@ -1,2 +1,6 @@
 from . import crm_lead_lost
 from . import sales_followup_dormant_wizard
+from . import sales_followup_import
+from . import sales_followup_import_column
+from . import sales_followup_import_error
+from . import sales_followup_import_sheet

@@ -1,0 +1,11 @@
+from odoo import fields, models
+
+
+class SalesFollowupImportSheet(models.TransientModel):
+    _name = "sales.followup.import.sheet"
+    _description = "Sheet of a Follow-up Tracker File"
+    _order = "index"
+
+    wizard_id = fields.Many2one("sales.followup.import", required=True, ondelete="cascade")
+    index = fields.Integer(required=True)
+    name = fields.Char(required=True)
