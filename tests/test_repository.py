@@ -54,6 +54,10 @@ def test_xml_well_formed(path):
     # Odoo 18 views use <list> and expressions, never <tree> or attrs/states.
     assert not root.xpath("//tree"), "use <list>, not <tree>"
     assert not root.xpath("//*[@attrs or @states]"), "use invisible=/readonly= expressions"
+    # The web client evaluates these expressions itself, without Python's builtins.
+    for attribute in ("invisible", "readonly", "required", "column_invisible"):
+        for node in root.xpath(f"//*[@{attribute}]"):
+            assert "len(" not in node.get(attribute), f"{attribute}={node.get(attribute)!r}"
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import tracker_parser as tp
@@ -42,6 +42,7 @@ class SalesFollowupImport(models.TransientModel):
         domain="[('wizard_id', '=', id)]",
         help="The sheet to import, when the workbook has several.",
     )
+    several_sheets = fields.Boolean(compute="_compute_several_sheets")
     header_row = fields.Integer(string="Header Row", readonly=True)
     column_ids = fields.One2many("sales.followup.import.column", "wizard_id", string="Columns")
     skip_errors = fields.Boolean(
@@ -62,6 +63,11 @@ class SalesFollowupImport(models.TransientModel):
     lead_ids = fields.Many2many("crm.lead", string="Imported Leads", readonly=True)
     error_file = fields.Binary(string="Rows with Errors (CSV)", readonly=True, attachment=False)
     error_filename = fields.Char(readonly=True)
+
+    @api.depends("sheet_ids")
+    def _compute_several_sheets(self):
+        for wizard in self:
+            wizard.several_sheets = len(wizard.sheet_ids) > 1
 
     # ------------------------------------------------------------
     # Actions
