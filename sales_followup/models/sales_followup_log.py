@@ -300,9 +300,9 @@ class SalesFollowupLog(models.Model):
         if mark_done and activities:
             for activity in activities:
                 log = current[leads.browse(activity.res_id)]
-                activity.with_context(mail_activity_quick_update=True)._action_done(
-                    feedback=log.summary
-                )
+                activity.with_context(
+                    mail_activity_quick_update=True, sales_followup_logging=True
+                )._action_done(feedback=log.summary)
             activities = activities.browse()
 
         by_fixed = defaultdict(dict)

@@ -191,3 +191,25 @@ class TestFollowupLog(FollowupCommon):
             log.with_user(self.user_salesman).next_date = "2026-03-12"
             self.assertEqual(self._followups(lead).date_deadline, date(2026, 3, 12))
             self.assertTrue(lead.followup_date_fixed)
+
+    def test_mark_done_from_chatter_logs_the_contact(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead(followup_grade="b")
+            self.env["crm.lead"]._cron_followup_first_contact()
+            activity = self._followups(lead).with_user(self.user_salesman)
+            with self.assertRaisesRegex(UserError, "say what was discussed"):
+                activity.action_done()
+            self.assertTrue(activity.active, "still open")
+            self.assertFalse(lead.followup_log_ids)
+            activity.action_feedback(feedback="<p>Phoned: wants a demo next Tuesday</p>")
+            self.assertEqual(lead.followup_log_ids.summary, "Phoned: wants a demo next Tuesday")
+            self.assertEqual(lead.followup_log_ids.user_id, self.user_salesman)
+            self.assertFalse(activity.active, "done through the log")
+            self.assertEqual(len(self._followups(lead)), 1, "the next one is scheduled")
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 13))
+            # Other activity types keep Odoo's behaviour.
+            call = lead.with_user(self.user_salesman).activity_schedule(
+                "mail.mail_activity_data_call", date_deadline=date(2026, 3, 11)
+            )
+            call.action_done()
+            self.assertFalse(call.exists() and call.active)
