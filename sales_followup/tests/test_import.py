@@ -3,6 +3,7 @@ import csv
 import datetime
 import io
 import os
+from unittest.mock import patch
 
 import openpyxl
 import xlwt
@@ -353,6 +354,29 @@ class TestImport(FollowupCommon):
         self.assertEqual(wizard.state, "done")
         self.assertTrue(self._imported("T001"))
         self.assertFalse(self._imported("T009") | self._imported("T010"))
+
+    def test_rows_of_one_lead_in_different_chunks(self):
+        """The import writes chunk by chunk; a lead whose rows fall in two chunks is one lead
+        with all its contacts."""
+        header = ["客户编号", "客户名称", "联系人", "跟进记录", "首次跟进时间"]
+        rows = [
+            header,
+            ["K1", "甲公司", "甲", "2024-04-01电话沟通：询价", "2024-04-01"],
+            ["K2", "乙公司", "乙", "2024-04-02上门拜访：看样品", "2024-04-02"],
+            ["K3", "丙公司", "丙", "2024-04-03邮件：报价", "2024-04-03"],
+            ["K1", "甲公司", "甲", "2024-04-09视频会议：技术交流", "2024-04-01"],
+        ]
+        with (
+            self.frozen("2024-06-01 10:00:00"),
+            patch("odoo.addons.sales_followup.wizard.sales_followup_import.CREATE_BATCH", 2),
+        ):
+            wizard = self._load(xlsx_bytes(rows))
+            self.assertEqual((wizard.lead_create_count, wizard.log_create_count), (3, 4))
+            wizard.action_import()
+        lead = self._imported("K1")
+        self.assertEqual(len(lead), 1)
+        self.assertEqual(len(lead.followup_log_ids), 2)
+        self.assertEqual(len(wizard.lead_ids), 3)
 
     def test_conflicting_rows_for_one_lead(self):
         rows = [

@@ -15,7 +15,8 @@ from ..tools import tracker_parser as tp
 
 # Lead values compared when two rows describe the same lead.
 CONFLICT_KEYS = ("status", "amount", "salesperson", "grade", "source")
-CREATE_BATCH = 1000
+# Leads written per chunk: the import flushes and empties the caches after each one.
+CREATE_BATCH = 500
 
 
 class SalesFollowupImport(models.TransientModel):
@@ -137,18 +138,17 @@ class SalesFollowupImport(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
-        plan = self._analyse()
-        if plan["error_rows"] and not self.skip_errors:
-            self._show_plan(plan)
+        summary = self._analyse()
+        self._show_plan(summary)
+        if summary["error_rows"] and not self.skip_errors:
             self.state = "preview"
             self.message = _(
                 "%s rows have errors: nothing was imported. Fix them in the file (download the "
                 "rows with errors below), or tick 'Skip rows with errors'.",
-                len(plan["error_rows"]),
+                len(summary["error_rows"]),
             )
             return self._reopen()
-        leads = self._execute(plan)
-        self._show_plan(plan)
+        leads = self._execute(summary)
         self.write(
             {
                 "state": "done",
@@ -156,7 +156,7 @@ class SalesFollowupImport(models.TransientModel):
                 "message": _(
                     "%(leads)s leads imported, %(skipped)s rows with errors left out.",
                     leads=len(leads),
-                    skipped=len(plan["error_rows"]),
+                    skipped=len(summary["error_rows"]),
                 ),
             }
         )
@@ -216,7 +216,8 @@ class SalesFollowupImport(models.TransientModel):
     # Analysis: rows -> leads to write, and problems
     # ------------------------------------------------------------
 
-    def _analyse(self):
+    def _parsed_rows(self):
+        """(row number, cells, parsed lead or None, problems) for each data row, streamed."""
         mapping = {column.index: column.target for column in self.column_ids if column.target}
         targets = set(mapping.values())
         if not ({"partner_name", "partner_name_industry", "contact", "contact_function"} & targets):
@@ -224,49 +225,74 @@ class SalesFollowupImport(models.TransientModel):
                 _("Columns: map at least one column to Customer or Contact to import leads.")
             )
         today = fields.Date.context_today(self)
-        problems = []
-        raw_rows = {}
-        groups = {}  # lead key -> parsed lead
-        key_order = []
-        row_count = 0
         for number, row in self._data_rows():
-            row_count += 1
             cells = {
                 target: row[index] if index < len(row) else None
                 for index, target in mapping.items()
             }
-            parsed, row_problems = self._parse_row(number, cells, today)
-            if row_problems:
-                problems.extend(row_problems)
-                if any(level == "error" for *_rest, level in row_problems):
-                    raw_rows[number] = row
+            parsed, problems = self._parse_row(number, cells, today)
+            yield number, row, parsed, problems
+
+    def _analyse(self):
+        """First pass over the sheet: problems, and per lead only what the preview and the
+        checks need (its rows, the values compared between its rows, fingerprints of its
+        contacts). The leads themselves are built again, chunk by chunk, when importing, so
+        memory does not grow with the whole file."""
+        problems, raw_rows, keys = [], {}, {}
+        row_count = 0
+        for number, row, parsed, row_problems in self._parsed_rows():
+            row_count += 1
+            problems.extend(row_problems)
+            row_error = any(level == "error" for *_rest, level in row_problems)
+            if row_error:
+                raw_rows[number] = row
             if parsed is None:
                 continue
-            key = parsed["key"]
-            if key in groups:
-                conflict = self._conflict(groups[key], parsed)
+            info = keys.get(parsed["key"])
+            if info is None:
+                info = keys[parsed["key"]] = {
+                    "key": parsed["key"],
+                    "rows": [number],
+                    "code": parsed["code"],
+                    "partner_name": parsed["partner_name"],
+                    "contact": parsed["contact"],
+                    "error": False,
+                    "contacts": set(),
+                    **{field: parsed[field] for field in CONFLICT_KEYS},
+                }
+            else:
+                conflict = self._conflict(info, parsed)
                 if conflict:
                     problems.append((number, *conflict, "error"))
                     raw_rows[number] = row
-                    groups[key]["error_rows"].add(number)
+                    info["error"] = True
                     continue
-                groups[key]["contacts"].extend(parsed["contacts"])
-                groups[key]["rows"].append(number)
-                for field in ("next_date", "next_action", "close_date", "lost_reason"):
-                    groups[key][field] = parsed[field] or groups[key][field]
-            else:
-                groups[key] = parsed
-                key_order.append(key)
-            if any(level == "error" for *_rest, level in row_problems):
-                groups[key]["error_rows"].add(number)
-        error_rows = {row for row, *_rest, level in problems if level == "error"}
-        leads = [groups[key] for key in key_order if not groups[key]["error_rows"]]
-        self._resolve(leads, problems)
+                info["rows"].append(number)
+                for field in CONFLICT_KEYS:
+                    if info[field] is None:
+                        info[field] = parsed[field]
+            info["contacts"].update(
+                (contact["date"], contact["summary"].strip()) for contact in parsed["contacts"]
+            )
+            info["error"] = info["error"] or row_error
+        users = self._user_map()
+        for info in keys.values():
+            name = info["salesperson"]
+            if name and name.lower() not in users:
+                problems.append(
+                    (
+                        info["rows"][0],
+                        tp.COLUMN_LABELS["salesperson"],
+                        name,
+                        _("no user with this name or login: the lead is imported unassigned"),
+                        "warning",
+                    )
+                )
         return {
             "rows": row_count,
-            "leads": leads,
+            "keys": keys,
             "problems": problems,
-            "error_rows": error_rows,
+            "error_rows": {row for row, *_rest, level in problems if level == "error"},
             "raw_rows": raw_rows,
         }
 
@@ -442,48 +468,13 @@ class SalesFollowupImport(models.TransientModel):
     def _resolve(self, leads, problems):
         """Find the records the leads refer to, in a few grouped searches: salespeople,
         existing leads (re-import), customers, sources, industries and existing logs."""
-        users = self.env["res.users"].search([("share", "=", False)])
-        by_name = {}
-        for user in users:
-            by_name.setdefault(user.name.strip().lower(), user)
-            by_name.setdefault(user.login.strip().lower(), user)
-            # "王磊 Wang Lei" is found as "王磊" and as "Wang Lei" too.
-            for part in user.name.split():
-                by_name.setdefault(part.strip().lower(), user)
+        users = self._user_map()
         for lead in leads:
             name = lead["salesperson"]
-            lead["user"] = by_name.get(name.lower()) if name else None
-            if name and not lead["user"]:
-                problems.append(
-                    (
-                        lead["rows"][0],
-                        tp.COLUMN_LABELS["salesperson"],
-                        name,
-                        _("no user with this name or login: the lead is imported unassigned"),
-                        "warning",
-                    )
-                )
-        Lead = self.env["crm.lead"].with_context(active_test=False)
-        codes = [lead["code"] for lead in leads if lead["code"]]
-        existing_by_code = (
-            {lead.followup_code: lead for lead in Lead.search([("followup_code", "in", codes)])}
-            if codes
-            else {}
-        )
-        names = [lead["partner_name"] or lead["contact"] for lead in leads if not lead["code"]]
-        existing_by_name = {}
-        if names:
-            for record in Lead.search(
-                ["|", ("partner_name", "in", names), ("contact_name", "in", names)]
-            ):
-                phone = re.sub(r"\D", "", record.phone or "")
-                for name in {record.partner_name, record.contact_name} - {False}:
-                    existing_by_name.setdefault((name, phone), record)
+            lead["user"] = users.get(name.lower()) if name else None
+        existing = self._match_existing(leads)
         for lead in leads:
-            if lead["code"]:
-                lead["existing"] = existing_by_code.get(lead["code"])
-            else:
-                lead["existing"] = existing_by_name.get(lead["key"][1:])
+            lead["existing"] = existing.get(lead["key"])
         companies = {lead["partner_name"] for lead in leads if lead["partner_name"]}
         existing_partners = (
             {
@@ -514,13 +505,72 @@ class SalesFollowupImport(models.TransientModel):
                 fresh.append(contact)
             lead["contacts"] = fresh
 
+    def _user_map(self):
+        """Internal users by lower-cased name, login and each word of the name ("王磊 Wang Lei"
+        is found as "王磊" and as "Wang Lei" too)."""
+        by_name = {}
+        for user in self.env["res.users"].search([("share", "=", False)]):
+            by_name.setdefault(user.name.strip().lower(), user)
+            by_name.setdefault(user.login.strip().lower(), user)
+            for part in user.name.split():
+                by_name.setdefault(part.strip().lower(), user)
+        return by_name
+
+    def _match_existing(self, leads):
+        """{lead key: existing lead} by lead code, else by customer name + phone (re-import)."""
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        codes = [lead["code"] for lead in leads if lead["code"]]
+        by_code = (
+            {lead.followup_code: lead for lead in Lead.search([("followup_code", "in", codes)])}
+            if codes
+            else {}
+        )
+        names = [lead["partner_name"] or lead["contact"] for lead in leads if not lead["code"]]
+        by_name = {}
+        if names:
+            for record in Lead.search(
+                ["|", ("partner_name", "in", names), ("contact_name", "in", names)]
+            ):
+                phone = re.sub(r"\D", "", record.phone or "")
+                for name in {record.partner_name, record.contact_name} - {False}:
+                    by_name.setdefault((name, phone), record)
+        found = {}
+        for lead in leads:
+            record = by_code.get(lead["code"]) if lead["code"] else by_name.get(lead["key"][1:])
+            if record:
+                found[lead["key"]] = record
+        return found
+
     def _show_plan(self, plan):
-        leads = plan["leads"]
-        new_partners = {
-            lead["partner_name"]
-            for lead in leads
-            if lead["partner_name"] and not lead["partner"] and not lead["existing"]
+        """Preview figures from the first pass: what the import would create or update."""
+        leads = [info for info in plan["keys"].values() if not info["error"]]
+        existing = self._match_existing(leads)
+        names = {
+            info["partner_name"]
+            for info in leads
+            if info["partner_name"] and info["key"] not in existing
         }
+        known_partners = (
+            set(
+                self.env["res.partner"]
+                .search([("name", "in", list(names)), ("is_company", "=", True)])
+                .mapped("name")
+            )
+            if names
+            else set()
+        )
+        known_logs = defaultdict(set)
+        if existing:
+            for log in self.env["sales.followup.log"].search(
+                [("lead_id", "in", [lead.id for lead in existing.values()])]
+            ):
+                known_logs[log.lead_id.id].add((log.date.date(), log.summary.strip()))
+        log_count = 0
+        for info in leads:
+            record = existing.get(info["key"])
+            log_count += (
+                len(info["contacts"] - known_logs[record.id]) if record else len(info["contacts"])
+            )
         errors = [
             (
                 0,
@@ -533,10 +583,10 @@ class SalesFollowupImport(models.TransientModel):
         self.write(
             {
                 "row_count": plan["rows"],
-                "lead_create_count": sum(1 for lead in leads if not lead["existing"]),
-                "lead_update_count": sum(1 for lead in leads if lead["existing"]),
-                "partner_create_count": len(new_partners),
-                "log_create_count": sum(len(lead["contacts"]) for lead in leads),
+                "lead_create_count": len(leads) - len(existing),
+                "lead_update_count": len(existing),
+                "partner_create_count": len(names - known_partners),
+                "log_create_count": log_count,
                 "error_count": len(plan["error_rows"]),
                 "error_ids": errors,
                 "error_file": self._error_file(plan),
@@ -570,8 +620,46 @@ class SalesFollowupImport(models.TransientModel):
     # Writing (one transaction)
     # ------------------------------------------------------------
 
-    def _execute(self, plan):
-        leads = plan["leads"]
+    def _execute(self, summary):
+        """Second pass: build the leads again from the rows and write them chunk by chunk,
+        flushing and emptying the caches in between. Rows of one lead in different chunks meet
+        again through the re-import matching (the lead written by an earlier chunk is found)."""
+        skip_keys = {key for key, info in summary["keys"].items() if info["error"]}
+        imported = []
+        chunk = {}
+
+        def write_chunk():
+            leads = list(chunk.values())
+            self._resolve(leads, [])
+            imported.extend(self._execute_leads(leads).ids)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            chunk.clear()
+
+        for number, _row, parsed, _problems in self._parsed_rows():
+            if parsed is None or number in summary["error_rows"] or parsed["key"] in skip_keys:
+                continue
+            lead = chunk.get(parsed["key"])
+            if lead:
+                lead["contacts"].extend(parsed["contacts"])
+                lead["rows"].append(number)
+                for field in (
+                    "next_date",
+                    "next_action",
+                    "close_date",
+                    "lost_reason",
+                    *CONFLICT_KEYS,
+                ):
+                    lead[field] = lead[field] or parsed[field]
+                continue
+            if len(chunk) >= CREATE_BATCH:
+                write_chunk()
+            chunk[parsed["key"]] = parsed
+        if chunk:
+            write_chunk()
+        return self.env["crm.lead"].browse(list(dict.fromkeys(imported)))
+
+    def _execute_leads(self, leads):
         if not leads:
             return self.env["crm.lead"]
         sources = self._find_or_create("utm.source", {lead["source"] for lead in leads})
@@ -593,7 +681,11 @@ class SalesFollowupImport(models.TransientModel):
                     "phone": lead["phone"] or False,
                     "street": lead["address"] or False,
                 }
-        created = self.env["res.partner"].create(list(to_create.values()))
+        created = (
+            self.env["res.partner"]
+            .with_context(tracking_disable=True, mail_create_nolog=True)
+            .create(list(to_create.values()))
+        )
         partners = dict(zip(to_create, created, strict=True))
         for lead in leads:
             lead["partner"] = lead["partner"] or partners.get(lead["partner_name"])
@@ -610,7 +702,9 @@ class SalesFollowupImport(models.TransientModel):
                         "email": lead["email"] or False,
                     },
                 )
-        self.env["res.partner"].create(list(contact_vals.values()))
+        self.env["res.partner"].with_context(tracking_disable=True, mail_create_nolog=True).create(
+            list(contact_vals.values())
+        )
 
         # Leads
         def lead_values(lead):
