@@ -14,6 +14,7 @@ class TestRisk(FollowupCommon):
         ref = cls.env.ref
         cls.type_competitor = ref("sales_followup.risk_type_competitor")
         cls.type_requirement = ref("sales_followup.risk_type_requirement_change")
+        cls.type_budget = ref("sales_followup.risk_type_budget")
         cls.type_overdue = ref("sales_followup.risk_type_overdue")
         cls.type_no_reply = ref("sales_followup.risk_type_no_reply")
         cls.type_silent = ref("sales_followup.risk_type_silent")
@@ -76,13 +77,10 @@ class TestRisk(FollowupCommon):
         archived.action_archive()
         for closed in (dormant, lost, archived):
             with self.subTest(lead=closed.name), self.assertRaisesRegex(UserError, "open leads"):
-                self._raise(closed, self.type_budget_or_competitor())
+                self._raise(closed, self.type_budget)
             self.assertFalse(closed.followup_risk_ids)
         with self.assertRaisesRegex(UserError, "open leads"):
             lost.with_user(self.user_salesman).action_followup_raise_risk()
-
-    def type_budget_or_competitor(self):
-        return self.env.ref("sales_followup.risk_type_budget")
 
     def test_threshold_settings(self):
         Settings = self.env["res.config.settings"]
@@ -370,7 +368,7 @@ class TestRisk(FollowupCommon):
         groups = Risk.read_group([], ["lead_id"], ["lead_id"])
         self.assertEqual([g["lead_id"][0] for g in groups], [mine.id])
         with self.assertRaises(AccessError):
-            self._raise(other, self.type_budget_or_competitor())
+            self._raise(other, self.type_budget)
         with self.assertRaises(AccessError):
             other_risk.with_user(self.user_salesman).action_resolve()
         self.assertEqual(other_risk.state, "open")

@@ -412,11 +412,11 @@ def parse_date(value, default_year=None):
             return (datetime.datetime(1899, 12, 30) + datetime.timedelta(days=float(value))).date()
         raise ValueError(f"'{value}' is not a date")
     text = str(value).strip()
-    match = _DATE_FULL.fullmatch(text) or _DATE_FULL.match(text)
+    match = _DATE_FULL.match(text)
     try:
         if match:
             return datetime.date(int(match[1]), int(match[2]), int(match[3]))
-        match = _DATE_SHORT.fullmatch(text) or _DATE_SHORT.match(text)
+        match = _DATE_SHORT.match(text)
         if match:
             year = default_year or datetime.date.today().year
             return datetime.date(year, int(match[1]), int(match[2]))

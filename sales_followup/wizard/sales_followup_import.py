@@ -416,8 +416,6 @@ class SalesFollowupImport(models.TransientModel):
         return (
             {
                 "key": key,
-                "rows": [number],
-                "error_rows": set(),
                 "code": code,
                 "partner_name": partner_name,
                 "industry": industry,
@@ -465,9 +463,9 @@ class SalesFollowupImport(models.TransientModel):
                 )
         return None
 
-    def _resolve(self, leads, problems):
+    def _resolve(self, leads):
         """Find the records the leads refer to, in a few grouped searches: salespeople,
-        existing leads (re-import), customers, sources, industries and existing logs."""
+        existing leads (re-import), customers and existing logs."""
         users = self._user_map()
         for lead in leads:
             name = lead["salesperson"]
@@ -630,7 +628,7 @@ class SalesFollowupImport(models.TransientModel):
 
         def write_chunk():
             leads = list(chunk.values())
-            self._resolve(leads, [])
+            self._resolve(leads)
             imported.extend(self._execute_leads(leads).ids)
             self.env.flush_all()
             self.env.invalidate_all()
@@ -642,7 +640,6 @@ class SalesFollowupImport(models.TransientModel):
             lead = chunk.get(parsed["key"])
             if lead:
                 lead["contacts"].extend(parsed["contacts"])
-                lead["rows"].append(number)
                 for field in (
                     "next_date",
                     "next_action",
