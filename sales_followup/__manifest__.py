@@ -2,7 +2,7 @@
     "name": "Sales Follow-up",
     "summary": "A/B/C lead grading, structured follow-up logs, rhythm-driven "
     "follow-up activities and a lead lifecycle with dormant leads",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",
