@@ -82,3 +82,20 @@ def test_access_csv(path):
 )
 def test_python_compiles(path):
     compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_app_listing(addon):
+    """The Apps menu card: an icon, a description page whose images all exist, readme fragments."""
+    icon = addon / "static/description/icon.png"
+    assert icon.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{icon} is not a PNG"
+    page = etree.HTML((addon / "static/description/index.html").read_text(encoding="utf-8"))
+    images = page.xpath("//img/@src")
+    assert images, "index.html shows no screenshot"
+    for src in images:
+        assert (addon / "static/description" / src).is_file(), f"index.html: {src} is missing"
+    for image in _manifest(addon).get("images", []):
+        assert (addon / image).is_file(), f"manifest image {image} is missing"
+    for fragment in ("DESCRIPTION.md", "USAGE.md", "CONTRIBUTORS.md"):
+        assert (addon / "readme" / fragment).read_text(encoding="utf-8").strip(), fragment
+    assert len(_manifest(addon)["summary"]) <= 200
