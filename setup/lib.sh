@@ -170,3 +170,12 @@ bootstrap() {
     ensure_venv
     write_odoo_conf
 }
+
+# The Python side only, for commands that need neither PostgreSQL nor an Odoo configuration
+# (./setup/wheels): the Debian packages the virtualenv is built with, Odoo's source (its
+# requirements are part of the virtualenv's key) and the virtualenv.
+bootstrap_python() {
+    ensure_system_packages
+    ensure_odoo_source
+    ensure_venv
+}
