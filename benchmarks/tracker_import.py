@@ -12,6 +12,9 @@ It reports the process's peak memory after previewing 10% of the rows, all of th
 the import.
 """
 
+# A command-line benchmark: its report is printed to the terminal.
+# pylint: disable=print-used
+
 import argparse
 import base64
 import io

@@ -53,7 +53,6 @@ class SalesFollowupLog(models.Model):
     # The contact
     lead_id = fields.Many2one(
         "crm.lead",
-        string="Lead",
         required=True,
         ondelete="cascade",
         index=True,
@@ -65,7 +64,6 @@ class SalesFollowupLog(models.Model):
     team_id = fields.Many2one(related="lead_id.team_id", store=True, string="Sales Team")
     partner_id = fields.Many2one(related="lead_id.partner_id", string="Customer")
     date = fields.Datetime(
-        string="Date",
         required=True,
         default=fields.Datetime.now,
         index=True,
@@ -88,7 +86,6 @@ class SalesFollowupLog(models.Model):
             ("meeting", "Online Meeting"),
             ("other", "Other"),
         ],
-        string="Method",
         required=True,
         default="phone",
     )
@@ -102,7 +99,6 @@ class SalesFollowupLog(models.Model):
         string="Customer's Words", help="What the customer said, in their own words."
     )
     interpretation = fields.Text(
-        string="Interpretation",
         help="What the customer's words mean for the deal, grounded in what was said.",
     )
     sentiment = fields.Selection(
@@ -116,12 +112,11 @@ class SalesFollowupLog(models.Model):
         help="The customer's attitude during this contact.",
     )
     customer_responded = fields.Boolean(
-        string="Customer Responded",
         default=True,
         help="Uncheck when the customer could not be reached or did not answer.",
     )
     # What comes next
-    next_action = fields.Char(string="Next Action")
+    next_action = fields.Char()
     next_date = fields.Date(
         string="Next Follow-up",
         help="When to follow up next. Empty: the grade's rhythm decides.",
@@ -138,13 +133,11 @@ class SalesFollowupLog(models.Model):
         "it was logged); for a first contact, the first-contact due date.",
     )
     on_rhythm = fields.Boolean(
-        string="On Rhythm",
         compute="_compute_on_rhythm",
         store=True,
         help="The contact took place on or before the follow-up's due date.",
     )
     recorded_late = fields.Boolean(
-        string="Recorded Late",
         compute="_compute_recorded_late",
         store=True,
         help="Logged more than 24 hours after the contact took place.",

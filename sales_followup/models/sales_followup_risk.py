@@ -21,7 +21,7 @@ class SalesFollowupRisk(models.Model):
     _check_company_auto = True
 
     lead_id = fields.Many2one(
-        "crm.lead", string="Lead", required=True, ondelete="cascade", index=True, check_company=True
+        "crm.lead", required=True, ondelete="cascade", index=True, check_company=True
     )
     company_id = fields.Many2one(related="lead_id.company_id", store=True, index=True)
     user_id = fields.Many2one(related="lead_id.user_id", string="Salesperson")
@@ -44,7 +44,6 @@ class SalesFollowupRisk(models.Model):
     note = fields.Text()
     raised_by_id = fields.Many2one(
         "res.users",
-        string="Raised By",
         readonly=True,
         help="Who raised the risk by hand; empty when a rule raised it.",
     )

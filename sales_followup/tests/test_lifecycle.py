@@ -69,7 +69,7 @@ class TestLifecycle(FollowupCommon):
             wizard = (
                 self.env[action["res_model"]]
                 .with_user(self.user_salesman)
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({"wakeup_date": "2026-06-01", "note": "Budget frozen until June"})
             )
             wizard.action_apply()

@@ -1,8 +1,12 @@
+import logging
+
 from lxml import etree
 
 from odoo.tests import tagged
 
 from .common import FollowupCommon
+
+_logger = logging.getLogger(__name__)
 
 # Measured on Odoo 18.0 with PostgreSQL 15: the pipeline kanban's web_search_read of 80 leads
 # costs STOCK_KANBAN_QUERIES with crm's own kanban fields; the addon's kanban may add at most
@@ -84,7 +88,9 @@ class TestPerformance(FollowupCommon):
         read(full_spec)
         stock = self._count_queries(lambda: read(stock_spec))
         full = self._count_queries(lambda: read(full_spec))
-        print(f"kanban web_search_read of 80 leads: stock crm {stock}, with sales_followup {full}")
+        _logger.info(
+            "kanban web_search_read of 80 leads: stock crm %s, with sales_followup %s", stock, full
+        )
         self.assertLessEqual(full - stock, 3)
         self.assertEqual(stock, STOCK_KANBAN_QUERIES, "stock figure changed: re-measure")
         with self.assertQueryCount(FOLLOWUP_KANBAN_QUERIES):

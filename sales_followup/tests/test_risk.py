@@ -172,7 +172,7 @@ class TestRisk(FollowupCommon):
             wizard = (
                 self.env["crm.lead.lost"]
                 .with_user(self.user_salesman)
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({})
             )
             self.assertEqual(wizard.lost_reason_id, self.no_response, "reason prefilled")

@@ -39,12 +39,11 @@ class SalesFollowupImport(models.TransientModel):
     sheet_ids = fields.One2many("sales.followup.import.sheet", "wizard_id", string="Sheets")
     sheet_id = fields.Many2one(
         "sales.followup.import.sheet",
-        string="Sheet",
         domain="[('wizard_id', '=', id)]",
         help="The sheet to import, when the workbook has several.",
     )
     several_sheets = fields.Boolean(compute="_compute_several_sheets")
-    header_row = fields.Integer(string="Header Row", readonly=True)
+    header_row = fields.Integer(readonly=True)
     column_ids = fields.One2many("sales.followup.import.column", "wizard_id", string="Columns")
     skip_errors = fields.Boolean(
         string="Skip rows with errors",

@@ -7,7 +7,7 @@ class SalesFollowupImportError(models.TransientModel):
     _order = "row, id"
 
     wizard_id = fields.Many2one("sales.followup.import", required=True, ondelete="cascade")
-    row = fields.Integer(string="Row", help="Row number in the sheet, as Excel shows it.")
+    row = fields.Integer(help="Row number in the sheet, as Excel shows it.")
     column = fields.Char()
     value = fields.Char()
     message = fields.Char(string="Problem")

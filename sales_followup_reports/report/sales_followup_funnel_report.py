@@ -52,18 +52,18 @@ class SalesFollowupFunnelReport(models.Model):
     }
 
     # Dimensions
-    lead_id = fields.Many2one("crm.lead", string="Lead", readonly=True)
+    lead_id = fields.Many2one("crm.lead", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    source_id = fields.Many2one("utm.source", string="Source", readonly=True)
-    medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
-    industry_id = fields.Many2one("res.partner.industry", string="Industry", readonly=True)
-    grade = fields.Selection(FOLLOWUP_GRADES, string="Grade", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    industry_id = fields.Many2one("res.partner.industry", readonly=True)
+    grade = fields.Selection(FOLLOWUP_GRADES, readonly=True)
     followup_status = fields.Selection(FOLLOWUP_STATUSES, string="Follow-up Status", readonly=True)
-    stage_id = fields.Many2one("crm.stage", string="Stage", readonly=True)
-    lost_reason_id = fields.Many2one("crm.lost.reason", string="Lost Reason", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
+    lost_reason_id = fields.Many2one("crm.lost.reason", readonly=True)
     risk_level = fields.Selection(
         [("none", "None"), ("watch", "Watch"), ("high", "High")],
         string="Open Risk Level",
@@ -80,13 +80,11 @@ class SalesFollowupFunnelReport(models.Model):
     # Measures (0/1 columns sum to counts)
     nbr = fields.Integer(string="Leads", readonly=True, aggregator="sum")
     assigned = fields.Integer(
-        string="Assigned",
         readonly=True,
         aggregator="sum",
         help="1 when the lead has a salesperson.",
     )
     contacted = fields.Integer(
-        string="Contacted",
         readonly=True,
         aggregator="sum",
         help="1 when the lead has at least one follow-up log.",
@@ -98,18 +96,15 @@ class SalesFollowupFunnelReport(models.Model):
         help="1 when the first follow-up log came within the first-contact window (24 hours by "
         "default) after the lead was assigned (or created).",
     )
-    converted = fields.Integer(
-        string="Converted", readonly=True, aggregator="sum", help="1 when the lead is won."
-    )
+    converted = fields.Integer(readonly=True, aggregator="sum", help="1 when the lead is won.")
     lost = fields.Integer(
         string="Lost Leads",
         readonly=True,
         aggregator="sum",
         help="1 when the lead was marked lost (archived with probability 0).",
     )
-    expected_revenue = fields.Float(string="Expected Revenue", readonly=True, aggregator="sum")
+    expected_revenue = fields.Float(readonly=True, aggregator="sum")
     won_revenue = fields.Float(
-        string="Won Revenue",
         readonly=True,
         aggregator="sum",
         help="Expected revenue of the won leads.",
@@ -121,7 +116,6 @@ class SalesFollowupFunnelReport(models.Model):
         help="Days from assignment (or creation) to the first follow-up log.",
     )
     cycle_days = fields.Float(
-        string="Cycle Days",
         readonly=True,
         aggregator="avg",
         help="Won leads: days from the first contact (first follow-up log) to the closing date.",
