@@ -8,3 +8,4 @@ from . import test_risk
 from . import test_risk_concurrency
 from . import test_rhythm
 from . import test_security
+from . import test_translation

@@ -1,2 +1,3 @@
 from . import test_funnel_kpis
 from . import test_funnel_outputs
+from . import test_translation

@@ -1,0 +1,253 @@
+"""Simplified Chinese (zh_CN) translations of both addons.
+
+Odoo's own term extraction (the reader behind ``--i18n-export``) lists every term of the
+installed addons with its zh_CN value, after the addons' zh_CN.po files are loaded: a term
+without translation fails the test, so a new string added without translating it breaks it.
+The .po files are checked against their .pot templates and the .pot templates against the code,
+then a few translated outcomes are checked as a salesman sees them.
+"""
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+import polib
+from lxml import etree
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.modules.module import get_manifest, get_module_path
+from odoo.tests import tagged
+from odoo.tools import html2plaintext
+from odoo.tools.translate import TRANSLATED_ATTRS, TranslationModuleReader
+
+from .common import FollowupCommon
+
+LANG = "zh_CN"
+MODULES = ("sales_followup", "sales_followup_reports")
+
+# printf-style (%s, %d, %(name)s, %%) and format-style ({name}) placeholders.
+PLACEHOLDER = re.compile(
+    r"%%|%(?:\(\w+\))?[#0 +-]*\d*(?:\.\d+)?[a-zA-Z]|\{\w*(?:![rsa])?(?::[^{}]*)?\}"
+)
+TAG = re.compile(r"<(/?)([\w:.-]+)((?:\s+[\w:.-]+(?:=\"[^\"]*\")?)*)\s*(/?)>")
+ATTRIBUTE = re.compile(r"([\w:.-]+)(?:=\"([^\"]*)\")?")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def po_files(module):
+    i18n = Path(get_module_path(module)) / "i18n"
+    return polib.pofile(str(i18n / f"{module}.pot")), polib.pofile(str(i18n / f"{LANG}.po"))
+
+
+def markup(text):
+    """Tags of a term with their attributes, translatable attributes (title, placeholder...)
+    left out: a translation must keep the same tags, in the same order."""
+    tags = []
+    for closing, name, attributes, self_closing in TAG.findall(text):
+        kept = tuple(
+            sorted(
+                (attr, value)
+                for attr, value in ATTRIBUTE.findall(attributes)
+                if attr not in TRANSLATED_ATTRS
+            )
+        )
+        tags.append((closing, name, kept, self_closing))
+    return tags
+
+
+def expression_shape(source):
+    """The syntax tree of a Python expression with its string constants blanked out."""
+    tree = ast.parse(source, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = ""
+    return ast.dump(tree)
+
+
+def demo_xmlids(module):
+    """External ids of the records of the addon's demo files (their texts are not translated:
+    the templates are exported from a database without demo data)."""
+    xmlids = set()
+    for path in get_manifest(module).get("demo", []):
+        tree = etree.parse(str(Path(get_module_path(module)) / path))
+        for node in tree.xpath("//record[@id] | //template[@id] | //menuitem[@id]"):
+            xmlid = node.get("id")
+            xmlids.add(xmlid if "." in xmlid else f"{module}.{xmlid}")
+    return xmlids
+
+
+@tagged("post_install", "-at_install")
+class TestTranslation(FollowupCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        installed = cls.env["ir.module.module"].search(
+            [("name", "in", MODULES), ("state", "=", "installed")]
+        )
+        cls.modules = [module for module in MODULES if module in installed.mapped("name")]
+        # Loading a language is an administrator's job: the class environment is the superuser.
+        cls.env["res.lang"]._activate_lang(LANG)
+        cls.env["ir.module.module"]._load_module_terms(cls.modules, [LANG], overwrite=True)
+        cls.addClassCleanup(cls.registry.clear_cache)
+        cls.pot, cls.po, cls.msgstr = {}, {}, {}
+        for module in MODULES:
+            cls.pot[module], cls.po[module] = po_files(module)
+            cls.msgstr[module] = {entry.msgid: entry.msgstr for entry in cls.po[module]}
+        cls.terms = {module: [] for module in cls.modules}
+        reader = TranslationModuleReader(cls.env.cr, modules=cls.modules, lang=LANG)
+        demo = set().union(*(demo_xmlids(module) for module in cls.modules))
+        for module, ttype, name, res_id, source, value, _comments in reader:
+            if ttype != "code" and res_id in demo:
+                continue
+            cls.terms[module].append((ttype, name, res_id, source, value))
+
+    def _zh(self, msgid, module="sales_followup"):
+        """The zh_CN translation of ``msgid`` in the addon's .po file (checked to be Chinese)."""
+        text = self.msgstr[module][msgid]
+        self.assertRegex(text, CJK, f"{msgid!r} is translated into Chinese")
+        return text
+
+    # ------------------------------------------------------------
+    # Every term of the code has its translation
+    # ------------------------------------------------------------
+
+    def test_both_addons_are_checked(self):
+        self.assertEqual(
+            self.modules,
+            list(MODULES),
+            "the translation checks need both addons installed (as ./setup/test does)",
+        )
+
+    def test_every_term_is_translated(self):
+        for module in self.modules:
+            with self.subTest(module=module):
+                self.assertTrue(self.terms[module], "Odoo's reader found the addon's terms")
+                missing = sorted(
+                    {
+                        f"{source!r} ({ttype}: {name}, {res_id})"
+                        for ttype, name, res_id, source, value in self.terms[module]
+                        # Odoo reports a translation equal to its source ('ID') as empty.
+                        if not value and self.msgstr[module].get(source) != source
+                    }
+                )
+                self.assertFalse(
+                    missing,
+                    f"terms of {module} without a {LANG} translation (run ./setup/i18n and "
+                    f"translate {module}/i18n/{LANG}.po):\n" + "\n".join(missing),
+                )
+
+    def test_templates_follow_the_code(self):
+        for module in self.modules:
+            with self.subTest(module=module):
+                in_code = {term[3] for term in self.terms[module]}
+                in_pot = {entry.msgid for entry in self.pot[module]}
+                self.assertFalse(
+                    sorted(in_code - in_pot),
+                    f"terms missing from {module}.pot: run ./setup/i18n",
+                )
+                self.assertFalse(
+                    sorted(in_pot - in_code),
+                    f"terms of {module}.pot no longer in the code: run ./setup/i18n",
+                )
+
+    # ------------------------------------------------------------
+    # The .po files (checked for both addons, installed or not)
+    # ------------------------------------------------------------
+
+    def test_po_files_match_their_templates(self):
+        for module in MODULES:
+            with self.subTest(module=module):
+                po, pot = self.po[module], self.pot[module]
+                self.assertEqual(
+                    [entry.msgid for entry in po],
+                    [entry.msgid for entry in pot],
+                    f"{LANG}.po and {module}.pot hold the same terms: run ./setup/i18n",
+                )
+                for entry, template in zip(po, pot, strict=True):
+                    self.assertEqual(entry.occurrences, template.occurrences, entry.msgid)
+                self.assertFalse([entry.msgid for entry in po.obsolete_entries()])
+                self.assertFalse([entry.msgid for entry in po.fuzzy_entries()])
+                self.assertFalse([entry.msgid for entry in po.untranslated_entries()])
+                self.assertEqual(po.metadata["Language"], LANG)
+                self.assertEqual(po.metadata["Content-Type"], "text/plain; charset=UTF-8")
+                self.assertEqual(po.metadata["Plural-Forms"], "nplurals=1; plural=0;")
+
+    def test_translations_keep_placeholders_markup_and_spacing(self):
+        problems = []
+        for module in MODULES:
+            for entry in self.po[module]:
+                msgid, msgstr = entry.msgid, entry.msgstr
+                checks = {
+                    "placeholders": (
+                        Counter(PLACEHOLDER.findall(msgstr)) == Counter(PLACEHOLDER.findall(msgid))
+                    ),
+                    "tags": markup(msgstr) == markup(msgid),
+                    "leading spaces": (
+                        msgstr[: len(msgstr) - len(msgstr.lstrip())]
+                        == msgid[: len(msgid) - len(msgid.lstrip())]
+                    ),
+                    "trailing spaces": (
+                        msgstr[len(msgstr.rstrip()) :] == msgid[len(msgid.rstrip()) :]
+                    ),
+                }
+                if any("print_report_name" in where for where, _line in entry.occurrences):
+                    checks["expression"] = expression_shape(msgstr) == expression_shape(msgid)
+                problems += [
+                    f"{module}: {what} differ in {msgid!r} -> {msgstr!r}"
+                    for what, same in checks.items()
+                    if not same
+                ]
+        self.assertFalse(problems, "\n".join(problems))
+
+    # ------------------------------------------------------------
+    # What a Chinese-speaking salesman sees
+    # ------------------------------------------------------------
+
+    def test_labels_menus_and_views_in_chinese(self):
+        Lead = self.env["crm.lead"].with_user(self.user_salesman).with_context(lang=LANG)
+        fields = Lead.fields_get(["followup_grade", "followup_status"], ["string", "selection"])
+        self.assertEqual(fields["followup_grade"]["string"], self._zh("Grade"))
+        self.assertEqual(fields["followup_status"]["string"], self._zh("Follow-up Status"))
+        self.assertIn(
+            ("to_contact", self._zh("To Follow Up")), fields["followup_status"]["selection"]
+        )
+        self.assertIn(("dormant", self._zh("Dormant")), fields["followup_status"]["selection"])
+
+        menu = self.env.ref("sales_followup.crm_lead_menu_followup_due")
+        self.assertEqual(
+            menu.with_user(self.user_salesman).with_context(lang=LANG).name,
+            self._zh("My Follow-ups"),
+        )
+        arch = Lead.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn(f'string="{self._zh("Log Follow-up")}"', arch)
+        self.assertNotIn('string="Log Follow-up"', arch)
+        self.assertEqual(
+            self.followup_type.with_context(lang=LANG).name, self._zh("Follow-up"), "activity type"
+        )
+
+    def test_errors_in_chinese(self):
+        lead = self._lead()
+        Log = self.env["sales.followup.log"].with_user(self.user_salesman).with_context(lang=LANG)
+        with self.assertRaises(ValidationError) as caught:
+            Log.create({"lead_id": lead.id, "summary": "有意向", "method": "phone"})
+        self.assertEqual(
+            caught.exception.args[0],
+            self._zh(
+                "Discussed: '%s' is too vague. Write what the customer needs or said, e.g. "
+                "'needs 20 units before June, budget 500k, asks for a demo'."
+            )
+            % "有意向",
+        )
+        with self.assertRaises(UserError) as caught:
+            lead.with_user(self.user_salesman).with_context(lang=LANG).action_followup_wakeup()
+        self.assertEqual(caught.exception.args[0], self._zh("Only dormant leads can be woken up."))
+
+    def test_chatter_message_and_risk_type_in_chinese(self):
+        lead = self._lead()
+        competitor = self.env.ref("sales_followup.risk_type_competitor")
+        self.env["sales.followup.risk"].with_user(self.user_salesman).with_context(
+            lang=LANG
+        ).create({"lead_id": lead.id, "type_id": competitor.id})
+        posted = html2plaintext(lead.message_ids[:1].body)
+        self.assertEqual(posted, self._zh("Risk raised: %s") % self._zh("Comparing competitors"))
