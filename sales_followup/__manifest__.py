@@ -31,6 +31,8 @@
         "demo/crm_lead_demo.xml",
     ],
     "external_dependencies": {"python": ["xlrd"]},
+    "images": ["static/description/screenshot_pipeline.png"],
     "installable": True,
-    "application": False,
+    "application": True,
+    "uninstall_hook": "uninstall_hook",
 }

@@ -18,6 +18,7 @@
         "report/sales_followup_reports.xml",
         "views/sales_followup_reports_menus.xml",
     ],
+    "images": ["static/description/screenshot_funnel_pdf.png"],
     "installable": True,
     "application": False,
 }

@@ -11,13 +11,15 @@ import ast
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 MODULES = "sales_followup,sales_followup_reports"
-DB = os.environ.get("SALES_FOLLOWUP_MIGRATION_DB", "sales_followup_migration")
+# One database per run (dropped at the end), so that two runs never share one.
+DB = os.environ.get("SALES_FOLLOWUP_MIGRATION_DB", f"sales_followup_migration_{os.getpid()}")
 # Release 18.0.1.0.0 (tag v18.0.1.0.0): used when the clone carries no tags.
 PREVIOUS_RELEASE = "8b86a598f2671c63f06b81bdaa400706253d2690"
 
@@ -58,7 +60,7 @@ def _odoo(addons_dir, *args, command=(), stdin=""):
     errors = [
         line for line in result.stderr.splitlines() if " ERROR " in line or " CRITICAL " in line
     ]
-    assert result.returncode == 0 and not errors, result.stderr[-4000:]
+    assert result.returncode == 0 and not errors, "\n".join(errors)[:4000] or result.stderr[-4000:]
     return result
 
 
@@ -137,12 +139,7 @@ print("UPGRADE-CHECK", lead.id, log.id, lead.followup_next_date)
 @pytest.fixture(scope="module")
 def upgraded():
     base = _previous_release()
-    worktree = REPO / ".run" / "previous-release"
-    subprocess.run(
-        ["git", "-C", str(REPO), "worktree", "remove", "--force", str(worktree)],
-        capture_output=True,
-        check=False,
-    )
+    worktree = Path(tempfile.mkdtemp(prefix="sales_followup_previous_")) / "addons"
     _git("worktree", "add", "--detach", str(worktree), base)
     try:
         _drop_database()
@@ -151,6 +148,7 @@ def upgraded():
         previous_version = _manifest_version(worktree / "sales_followup")
     finally:
         _git("worktree", "remove", "--force", str(worktree))
+        worktree.parent.rmdir()
     _odoo(REPO, "-u", MODULES, "--stop-after-init")
     after = _snapshot()
     yield {"base": base, "previous": previous_version, "before": before, "after": after}
@@ -192,3 +190,67 @@ def test_upgraded_database_keeps_working(upgraded):
     result = _odoo(REPO, command=["shell"], stdin=SHELL_SCRIPT)
     line = next(line for line in result.stdout.splitlines() if line.startswith("UPGRADE-CHECK"))
     assert line.endswith("2099-01-15"), line
+
+
+# Prepares what an uninstall must leave behind (a lead lost with the module's "No response"
+# reason, Follow-up activities on leads that are not the module's demo data), then uninstalls.
+UNINSTALL_SCRIPT = """
+own = env["ir.model.data"].search(
+    [("module", "=", "sales_followup"), ("model", "=", "crm.lead")]).mapped("res_id")
+lead = env["crm.lead"].search([("id", "not in", own), ("type", "=", "opportunity")], limit=1)
+lead.action_set_lost(lost_reason_id=env.ref("sales_followup.lost_reason_no_response").id)
+followup = env.ref("sales_followup.mail_activity_type_followup")
+activities = env["mail.activity"].with_context(active_test=False).search(
+    [("activity_type_id", "=", followup.id), ("res_id", "not in", own)])
+env.cr.commit()
+env["ir.module.module"].search([("name", "=", "sales_followup")]).button_immediate_uninstall()
+print("UNINSTALL-CHECK", lead.id, ",".join(map(str, activities.ids)))
+"""
+
+
+def test_uninstall_leaves_leads_usable(upgraded):
+    """Last: uninstalls both addons from the upgraded database, without an error in the log."""
+    result = _odoo(REPO, command=["shell"], stdin=UNINSTALL_SCRIPT)
+    line = next(line for line in result.stdout.splitlines() if line.startswith("UNINSTALL-CHECK"))
+    lead_id, activity_ids = line.split()[1], [int(i) for i in line.split()[2].split(",")]
+    assert activity_ids, "the database had Follow-up activities on leads outside the demo data"
+    conn = psycopg2.connect(dbname=DB)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT name, state FROM ir_module_module WHERE name IN %s",
+                [tuple(MODULES.split(","))],
+            )
+            assert dict(cr.fetchall()) == dict.fromkeys(MODULES.split(","), "uninstalled")
+            cr.execute(
+                "SELECT to_regclass('sales_followup_log'), to_regclass('sales_followup_risk')"
+            )
+            assert cr.fetchone() == (None, None)
+            cr.execute(
+                "SELECT count(*) FROM information_schema.columns "
+                "WHERE table_name = 'crm_lead' AND column_name LIKE 'followup%%'"
+            )
+            assert cr.fetchone()[0] == 0
+            # The salespeople's follow-ups stay, as To-Do activities.
+            cr.execute(
+                "SELECT DISTINCT d.module || '.' || d.name FROM mail_activity a "
+                "JOIN ir_model_data d ON d.model = 'mail.activity.type' "
+                "AND d.res_id = a.activity_type_id WHERE a.id IN %s",
+                [tuple(activity_ids)],
+            )
+            assert cr.fetchall() == [("mail.mail_activity_data_todo",)]
+            cr.execute("SELECT count(*) FROM mail_activity WHERE id IN %s", [tuple(activity_ids)])
+            assert cr.fetchone()[0] == len(activity_ids)
+            # The lost lead keeps its reason.
+            cr.execute(
+                "SELECT r.name->>'en_US' FROM crm_lead l "
+                "JOIN crm_lost_reason r ON r.id = l.lost_reason_id WHERE l.id = %s",
+                [int(lead_id)],
+            )
+            assert cr.fetchone() == ("No response",)
+            cr.execute(
+                "SELECT count(*) FROM ir_config_parameter WHERE key LIKE 'sales_followup.%%'"
+            )
+            assert cr.fetchone()[0] == 0
+    finally:
+        conn.close()
