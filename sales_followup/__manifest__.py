@@ -30,6 +30,11 @@
         "demo/res_users_demo.xml",
         "demo/crm_lead_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "sales_followup/static/tests/tours/**/*",
+        ],
+    },
     "external_dependencies": {"python": ["xlrd"]},
     "images": ["static/description/screenshot_pipeline.png"],
     "installable": True,

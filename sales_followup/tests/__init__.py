@@ -8,4 +8,5 @@ from . import test_risk
 from . import test_risk_concurrency
 from . import test_rhythm
 from . import test_security
+from . import test_tour_followup_flow
 from . import test_translation
