@@ -89,7 +89,6 @@ class TestTranslation(FollowupCommon):
         # Loading a language is an administrator's job: the class environment is the superuser.
         cls.env["res.lang"]._activate_lang(LANG)
         cls.env["ir.module.module"]._load_module_terms(cls.modules, [LANG], overwrite=True)
-        cls.addClassCleanup(cls.registry.clear_cache)
         cls.pot, cls.po, cls.msgstr = {}, {}, {}
         for module in MODULES:
             cls.pot[module], cls.po[module] = po_files(module)

@@ -29,7 +29,6 @@ class TestReportsTranslation(FunnelCommon):
         modules = ["sales_followup", "sales_followup_reports"]
         cls.env["res.lang"]._activate_lang(LANG)
         cls.env["ir.module.module"]._load_module_terms(modules, [LANG], overwrite=True)
-        cls.addClassCleanup(cls.registry.clear_cache)
         cls.msgstr = {
             module: {
                 entry.msgid: entry.msgstr
