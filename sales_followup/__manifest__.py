@@ -1,7 +1,7 @@
 {
     "name": "Sales Follow-up",
-    "summary": "A/B/C lead grading, structured follow-up logs, rhythm-driven "
-    "follow-up activities and a lead lifecycle with dormant leads",
+    "summary": "Disciplined lead follow-up: A/B/C grading, standard follow-up logs, "
+    "activities on the grade's rhythm, dormant leads, risk flags, lead codes, tracker import",
     "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
