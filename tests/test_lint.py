@@ -80,7 +80,6 @@ def test_pylintrc_mandatory_checks():
     assert {
         "manifest-required-author",
         "license-allowed",
-        "missing-readme",
         "translation-required",
         "sql-injection",
         "invalid-commit",
