@@ -99,3 +99,19 @@ def test_app_listing(addon):
     for fragment in ("DESCRIPTION.md", "USAGE.md", "CONTRIBUTORS.md"):
         assert (addon / "readme" / fragment).read_text(encoding="utf-8").strip(), fragment
     assert len(_manifest(addon)["summary"]) <= 200
+
+
+def test_addon_readmes_up_to_date():
+    """Each addon's README.md is generated from its manifest and readme/ fragments."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, str(REPO / "setup" / "readme"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for addon in ADDONS:
+        assert (addon / "README.md").is_file(), addon.name
