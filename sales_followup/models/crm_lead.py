@@ -589,12 +589,13 @@ class CrmLead(models.Model):
     def _followup_check_can_sleep(self):
         for lead in self:
             if not lead.active or lead.followup_status not in ("to_contact", "in_progress"):
+                statuses = dict(self._fields["followup_status"]._description_selection(self.env))
                 raise UserError(
                     _(
                         "Lead: only open leads (To Follow Up or Following) can be set dormant; "
                         "%(lead)s is %(status)s.",
                         lead=lead.display_name,
-                        status=dict(FOLLOWUP_STATUSES)[lead.followup_status]
+                        status=statuses[lead.followup_status]
                         if lead.active
                         else _("lost or archived"),
                     )
@@ -821,19 +822,26 @@ class CrmLead(models.Model):
         create_vals = []
         activity_type = self.env["mail.activity.type"].browse(self._followup_activity_type_id())
         model_id = self.env["ir.model"]._get_id(self._name)
+        # The summary of a new follow-up is in the language of the salesperson who gets it:
+        # read once per language (the salespeople themselves are read together, prefetched).
+        summaries = {}
         for lead in self:
             deadline = deadlines[lead.id]
-            user_id = (lead.user_id or self.env.user).id
+            user = lead.user_id or self.env.user
+            user_id = user.id
             current = by_lead[lead.id]
             if current:
                 keep, extra = current[0], extra | current[1:]
                 if keep.date_deadline != deadline or keep.user_id.id != user_id:
                     moves[(deadline, user_id)] |= keep
             else:
+                lang = user.lang or self.env.lang
+                if lang not in summaries:
+                    summaries[lang] = activity_type.with_context(lang=lang).summary
                 create_vals.append(
                     {
                         "activity_type_id": activity_type.id,
-                        "summary": activity_type.summary,
+                        "summary": summaries[lang],
                         "automated": True,
                         "date_deadline": deadline,
                         "res_model_id": model_id,

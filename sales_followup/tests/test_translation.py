@@ -8,8 +8,12 @@ then a few translated outcomes are checked as a salesman sees them.
 """
 
 import ast
+import base64
+import csv
+import io
 import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import polib
@@ -22,6 +26,7 @@ from odoo.tools import html2plaintext
 from odoo.tools.translate import TRANSLATED_ATTRS, TranslationModuleReader
 
 from .common import FollowupCommon
+from .test_import import xlsx_bytes
 
 LANG = "zh_CN"
 MODULES = ("sales_followup", "sales_followup_reports")
@@ -250,3 +255,167 @@ class TestTranslation(FollowupCommon):
         ).create({"lead_id": lead.id, "type_id": competitor.id})
         posted = html2plaintext(lead.message_ids[:1].body)
         self.assertEqual(posted, self._zh("Risk raised: %s") % self._zh("Comparing competitors"))
+
+    def test_set_dormant_refusal_names_the_status_in_chinese(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            lead._followup_set_dormant(date(2026, 9, 1))
+            with self.assertRaises(UserError) as caught:
+                lead.with_user(self.user_salesman).with_context(
+                    lang=LANG
+                ).action_followup_set_dormant()
+        self.assertEqual(
+            caught.exception.args[0],
+            self._zh(
+                "Lead: only open leads (To Follow Up or Following) can be set dormant; "
+                "%(lead)s is %(status)s."
+            )
+            % {"lead": lead.display_name, "status": self._zh("Dormant")},
+        )
+
+    def test_followup_summary_in_the_salespersons_language(self):
+        """One cron run schedules the first contacts of a Chinese-speaking and an
+        English-speaking salesperson: each gets the summary in his own language, and the
+        languages cost the same number of queries whatever the number of leads."""
+        self.user_salesman_2.lang = LANG
+        summary_zh = self._zh("Follow up with the customer")
+        Lead = self.env["crm.lead"]
+        with self.frozen("2026-03-10 09:00:00"):
+            leads = {
+                size: [
+                    self._lead(user=user, name=f"Lead {size}-{index}")
+                    for index in range(size)
+                    for user in (self.user_salesman, self.user_salesman_2)
+                ]
+                for size in (1, 3, 6)
+            }
+            queries = {}
+            for size, batch in leads.items():
+                batch = Lead.concat(*batch)
+                batch._followup_open_activities().unlink()
+                self.env.flush_all()
+                self.env.invalidate_all()
+                before = self.cr.sql_log_count
+                batch._followup_schedule(dict.fromkeys(batch.ids, self.today))
+                self.env.flush_all()
+                queries[size] = self.cr.sql_log_count - before
+                for lead in batch:
+                    summary = self._followups(lead).summary
+                    if lead.user_id == self.user_salesman_2:
+                        self.assertEqual(summary, summary_zh)
+                    else:
+                        self.assertEqual(summary, "Follow up with the customer")
+        self.assertEqual(queries[3], queries[6], "no query per lead (the first run warms up)")
+
+    # ------------------------------------------------------------
+    # Importing a tracker as a Chinese-speaking sales manager
+    # ------------------------------------------------------------
+
+    def _import(self, content, filename="tracker.xlsx"):
+        wizard = (
+            self.env["sales.followup.import"]
+            .with_user(self.user_manager)
+            .with_context(lang=LANG)
+            .create({"file": base64.b64encode(content), "filename": filename})
+        )
+        wizard.action_load()
+        return wizard
+
+    def test_import_file_errors_in_chinese(self):
+        cases = [
+            (
+                b"PK\x03\x04garbage",
+                "broken.xlsx",
+                self._zh("The .xlsx file is damaged and cannot be opened."),
+            ),
+            (
+                b"MZ\x90\x00\x03" + b"\x00" * 200,
+                "setup.xlsx",
+                self._zh("'%(filename)s' is not a spreadsheet: import an .xls, .xlsx or .csv file.")
+                % {"filename": "setup.xlsx"},
+            ),
+        ]
+        for content, filename, message in cases:
+            with self.subTest(filename=filename), self.assertRaises(UserError) as caught:
+                self._import(content, filename)
+            self.assertEqual(caught.exception.args[0], self._zh("Tracker File: %s") % message)
+        with self.assertRaises(UserError) as caught:
+            self._import(xlsx_bytes([["hello", "world"], [1, 2]]))
+        no_header = self._zh(
+            "No header row found in the first rows: expected column names such as 客户名称 / "
+            "Customer, 联系人 / Contact, 跟进记录 / Follow-up record."
+        )
+        self.assertEqual(
+            caught.exception.args[0],
+            self._zh("Sheet '%(sheet)s': %(error)s") % {"sheet": "跟进表", "error": no_header},
+        )
+
+    def test_import_row_problems_and_amount_note_in_chinese(self):
+        header = [
+            "客户编号",
+            "客户名称",
+            "联系人",
+            "首次接触时间",
+            "当前状态",
+            "预计成交金额",
+            "客户等级",
+        ]
+        rows = [
+            header,
+            ["T1", "甲公司", "甲", "2024-03-10", "Y-意向客户", "50-80万", "A"],
+            ["T2", "乙公司", "乙", "2024-03-10", "随便", "很多钱", "X级"],
+            ["T3", "丙公司", "丙", "2024-03-10", "Y-意向客户", "10万", "B"],
+            ["T3", "丙公司", "丙", "2024-03-10", "C-成交客户", "10万", "B"],
+        ]
+        with self.frozen("2024-09-01 10:00:00"):
+            wizard = self._import(xlsx_bytes(rows))
+            status, amount, grade = (
+                self._zh("Status"),
+                self._zh("Expected amount"),
+                self._zh("Grade"),
+            )
+            problems = {
+                (problem.row, problem.column): problem.message
+                for problem in wizard.error_ids
+                if problem.level == "error"
+            }
+            expected = {
+                (3, status): self._zh(
+                    "'%(value)s' is not a known status (Z-潜在客户, Y-意向客户, C-成交客户, "
+                    "L-流失客户, 待跟进, 跟进中, 已转化, 已流失, 休眠)"
+                )
+                % {"value": "随便"},
+                (3, amount): self._zh(
+                    "'%(value)s' is not an amount (e.g. 65万, 50-80万, 1.2亿, ¥120,000)"
+                )
+                % {"value": "很多钱"},
+                (3, grade): self._zh("'%(value)s' is not a grade (A, B or C)") % {"value": "X级"},
+                (5, status): self._zh(
+                    "same lead as row %(row)s (%(key)s) but %(field)s differs: %(a)s / %(b)s"
+                )
+                % {"row": 4, "key": "T3", "field": status, "a": "in_progress", "b": "converted"},
+            }
+            self.assertEqual(problems, expected)
+
+            # The rows with errors, to download: the problems in Chinese beside each row.
+            content = base64.b64decode(wizard.error_file).decode("utf-8-sig")
+            table = list(csv.reader(io.StringIO(content)))
+            self.assertEqual(table[0][0], self._zh("Row"))
+            self.assertEqual(table[0][-1], self._zh("Errors"))
+            errors = {int(row[0]): row[-1] for row in table[1:]}
+            column_problem = self.msgstr["sales_followup"]["%(column)s: %(problem)s"]
+            self.assertEqual(column_problem, "%(column)s：%(problem)s", "a Chinese colon")
+            self.assertIn(
+                column_problem % {"column": amount, "problem": expected[(3, amount)]},
+                errors[3].split("; "),
+            )
+
+            wizard.skip_errors = True
+            wizard.action_import()
+        self.assertEqual(wizard.state, "done")
+        lead = self.env["crm.lead"].search([("followup_code", "=", "T1")])
+        self.assertEqual(lead.expected_revenue, 650000)
+        self.assertIn(
+            self._zh("Amount given as a range: %(range)s (midpoint used)") % {"range": "50-80万"},
+            lead.description,
+        )

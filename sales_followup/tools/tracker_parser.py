@@ -1,7 +1,10 @@
 """Reading the follow-up trackers teams keep in spreadsheets (.xls, .xlsx, .csv).
 
 Plain functions, no Odoo model: the import wizard calls them. Everything that cannot be read
-raises TrackerError with a message meant for the person importing the file.
+raises TrackerError (a whole file or sheet) or ValueError (one cell) with a message meant for the
+person importing the file. There is no environment here, so the messages (and the note on amount
+ranges) are lazy translations: the wizard translates them with ``env._(...)`` into its user's
+language.
 """
 
 import csv
@@ -11,6 +14,10 @@ import re
 import zipfile
 from xml.etree.ElementTree import iterparse
 
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
 MAX_FILE_SIZE = 20 * 1024 * 1024
 HEADER_SCAN_ROWS = 10
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -18,7 +25,7 @@ ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
 
 class TrackerError(Exception):
-    """The file cannot be imported; the message says why, for the user."""
+    """The file cannot be imported; the message (a lazy translation) says why, for the user."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -29,30 +36,44 @@ class TrackerError(Exception):
 def detect_kind(content, filename=""):
     """'xlsx', 'xls' or 'csv' from the bytes (the file name's extension is not trusted)."""
     if not content:
-        raise TrackerError("The file is empty.")
+        raise TrackerError(_lt("The file is empty."))
     if len(content) > MAX_FILE_SIZE:
+        size = f"{len(content) / 1024 / 1024:.1f}"  # not inside _lt(): no f-string there
         raise TrackerError(
-            f"The file is {len(content) / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_FILE_SIZE // 1024 // 1024} MB. Split the tracker into several files."
+            _lt(
+                "The file is %(size)s MB; the limit is %(limit)s MB. Split the tracker into "
+                "several files.",
+                size=size,
+                limit=MAX_FILE_SIZE // 1024 // 1024,
+            )
         )
     if content.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(content)).namelist()
         except zipfile.BadZipFile as error:
-            raise TrackerError("The .xlsx file is damaged and cannot be opened.") from error
+            raise TrackerError(_lt("The .xlsx file is damaged and cannot be opened.")) from error
         if "xl/workbook.xml" in names:
             return "xlsx"
-        raise TrackerError("This is a zip archive, not an Excel workbook (.xlsx).")
+        raise TrackerError(_lt("This is a zip archive, not an Excel workbook (.xlsx)."))
     if content.startswith(OLE2_MAGIC):
         if ENCRYPTED_PACKAGE in content:
             raise TrackerError(
-                "The workbook is password-protected. Remove the password in Excel "
-                "(File > Info > Protect Workbook) and import it again."
+                _lt(
+                    "The workbook is password-protected. Remove the password in Excel "
+                    "(File > Info > Protect Workbook) and import it again."
+                )
             )
         return "xls"
     if content.startswith(b"MZ") or b"\x00" in content[:4096]:
+        if filename:
+            raise TrackerError(
+                _lt(
+                    "'%(filename)s' is not a spreadsheet: import an .xls, .xlsx or .csv file.",
+                    filename=filename,
+                )
+            )
         raise TrackerError(
-            f"'{filename or 'This file'}' is not a spreadsheet: import an .xls, .xlsx or .csv file."
+            _lt("This file is not a spreadsheet: import an .xls, .xlsx or .csv file.")
         )
     return "csv"
 
@@ -63,7 +84,7 @@ def decode_csv(content):
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise TrackerError("The CSV file is neither UTF-8 nor GB18030 text.")
+    raise TrackerError(_lt("The CSV file is neither UTF-8 nor GB18030 text."))
 
 
 class Sheet:
@@ -113,11 +134,13 @@ def _xls_sheets(content):
     except xlrd.XLRDError as error:
         if "encrypted" in str(error).lower():
             raise TrackerError(
-                "The workbook is password-protected. Remove the password and import it again."
+                _lt("The workbook is password-protected. Remove the password and import it again.")
             ) from error
-        raise TrackerError(f"The .xls file cannot be read: {error}.") from error
+        raise TrackerError(
+            _lt("The .xls file cannot be read: %(error)s.", error=str(error))
+        ) from error
     except Exception as error:  # damaged OLE2 files raise all sorts of errors
-        raise TrackerError("The .xls file is damaged and cannot be opened.") from error
+        raise TrackerError(_lt("The .xls file is damaged and cannot be opened.")) from error
 
     def factory(index):
         def rows():
@@ -158,7 +181,7 @@ def _xlsx_sheets(content):
         values_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         formula_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as error:
-        raise TrackerError("The .xlsx file is damaged and cannot be opened.") from error
+        raise TrackerError(_lt("The .xlsx file is damaged and cannot be opened.")) from error
 
     def factory(index):
         def rows():
@@ -281,6 +304,8 @@ COLUMN_ALIASES = {
     "lost_reason": ["流失原因", "lost reason"],
     "notes": ["备注", "notes", "remarks", "comment"],
 }
+# Their labels: the choices of the column mapping's "Imported As" field, translated as its
+# selection (the wizard reads them from there, in the user's language).
 COLUMN_LABELS = {
     "code": "Lead code",
     "partner_name_industry": "Customer (industry)",
@@ -345,8 +370,10 @@ def find_header(rows):
         if sum(1 for cell in row if match_header(cell)) >= 2:
             return index, row
     raise TrackerError(
-        "No header row found in the first rows: expected column names such as 客户名称 / "
-        "Customer, 联系人 / Contact, 跟进记录 / Follow-up record."
+        _lt(
+            "No header row found in the first rows: expected column names such as 客户名称 / "
+            "Customer, 联系人 / Contact, 跟进记录 / Follow-up record."
+        )
     )
 
 
@@ -375,8 +402,9 @@ _AMOUNT_UNITS = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "千": 1_000, "
 
 
 def parse_amount(value):
-    """(amount, note) from '65万', '50-80万' (midpoint, the range kept in the note), '1.2亿',
-    '¥120,000', '12w'; (None, '') when empty. Raises ValueError when unreadable."""
+    """(amount, note) from '65万', '50-80万' (midpoint, the range kept in the note, a lazy
+    translation), '1.2亿', '¥120,000', '12w'; (None, '') when empty. Raises ValueError when
+    unreadable."""
     if is_empty(value):
         return None, ""
     if isinstance(value, (int, float)):
@@ -385,12 +413,14 @@ def parse_amount(value):
     text = re.sub(r"^[¥￥$]|rmb|cny|元$|人民币", "", text).removesuffix("元")
     match = re.fullmatch(r"(\d+(?:\.\d+)?)(?:[-~～至到](\d+(?:\.\d+)?))?(万|w|亿|千|k)?", text)
     if not match:
-        raise ValueError(f"'{value}' is not an amount (e.g. 65万, 50-80万, 1.2亿, ¥120,000)")
+        raise ValueError(
+            _lt("'%(value)s' is not an amount (e.g. 65万, 50-80万, 1.2亿, ¥120,000)", value=value)
+        )
     low, high, unit = match.groups()
     factor = _AMOUNT_UNITS.get(unit, 1)
     if high:
         amount = (float(low) + float(high)) / 2 * factor
-        return amount, f"Amount given as a range: {value} (midpoint used)"
+        return amount, _lt("Amount given as a range: %(range)s (midpoint used)", range=value)
     return float(low) * factor, ""
 
 
@@ -410,7 +440,7 @@ def parse_date(value, default_year=None):
     if isinstance(value, (int, float)):
         if 20000 < value < 80000:  # an Excel serial date that reached us as a number
             return (datetime.datetime(1899, 12, 30) + datetime.timedelta(days=float(value))).date()
-        raise ValueError(f"'{value}' is not a date")
+        raise ValueError(_lt("'%(value)s' is not a date", value=value))
     text = str(value).strip()
     match = _DATE_FULL.match(text)
     try:
@@ -421,8 +451,10 @@ def parse_date(value, default_year=None):
             year = default_year or datetime.date.today().year
             return datetime.date(year, int(match[1]), int(match[2]))
     except ValueError as error:
-        raise ValueError(f"'{value}' is not a valid date") from error
-    raise ValueError(f"'{value}' is not a date (e.g. 2024-03-10, 2024年3月10日, 3月10日)")
+        raise ValueError(_lt("'%(value)s' is not a valid date", value=value)) from error
+    raise ValueError(
+        _lt("'%(value)s' is not a date (e.g. 2024-03-10, 2024年3月10日, 3月10日)", value=value)
+    )
 
 
 _METHOD_WORDS = [
@@ -546,8 +578,11 @@ def parse_status(value):
     if bare in _STATUS:
         return _STATUS[bare]
     raise ValueError(
-        f"'{value}' is not a known status (Z-潜在客户, Y-意向客户, C-成交客户, L-流失客户, "
-        "待跟进, 跟进中, 已转化, 已流失, 休眠)"
+        _lt(
+            "'%(value)s' is not a known status (Z-潜在客户, Y-意向客户, C-成交客户, L-流失客户, "
+            "待跟进, 跟进中, 已转化, 已流失, 休眠)",
+            value=value,
+        )
     )
 
 
@@ -557,7 +592,7 @@ def parse_grade(value):
         return None
     match = re.match(r"\s*([abcABC])(?![a-zA-Z])", str(value))
     if not match:
-        raise ValueError(f"'{value}' is not a grade (A, B or C)")
+        raise ValueError(_lt("'%(value)s' is not a grade (A, B or C)", value=value))
     return match.group(1).lower()
 
 

@@ -10,6 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.translate import LazyGettext
 
 from ..tools import tracker_parser as tp
 
@@ -105,7 +106,7 @@ class SalesFollowupImport(models.TransientModel):
             header_index, header = tp.find_header(rows)
         except tp.TrackerError as error:
             raise UserError(
-                _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=error)
+                _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._error_text(error))
             ) from None
         samples = next(rows, None) or []
         self.column_ids.unlink()
@@ -193,7 +194,7 @@ class SalesFollowupImport(models.TransientModel):
         try:
             return tp.open_sheets(base64.b64decode(self.file), self.filename or "")
         except tp.TrackerError as error:
-            raise UserError(_("Tracker File: %s", error)) from None
+            raise UserError(_("Tracker File: %s", self._error_text(error))) from None
 
     def _sheet(self):
         sheets = self._open_sheets()
@@ -201,6 +202,19 @@ class SalesFollowupImport(models.TransientModel):
         if index >= len(sheets):
             raise UserError(_("Sheet: the file has no sheet number %s.", index + 1))
         return sheets[index]
+
+    def _error_text(self, error):
+        """What a TrackerError or a cell's ValueError says, in the user's language (the reader
+        raises lazy translations; other errors are shown as they come)."""
+        message = error.args[0] if error.args else None
+        if isinstance(message, LazyGettext):
+            return self.env._(message)
+        return str(error)
+
+    def _column_labels(self):
+        """{column key: label} in the user's language: the choices of "Imported As"."""
+        field = self.env["sales.followup.import.column"]._fields["target"]
+        return dict(field._description_selection(self.env))
 
     def _data_rows(self):
         """(row number as Excel shows it, cells) after the header, empty rows left out."""
@@ -224,12 +238,13 @@ class SalesFollowupImport(models.TransientModel):
                 _("Columns: map at least one column to Customer or Contact to import leads.")
             )
         today = fields.Date.context_today(self)
+        labels = self._column_labels()
         for number, row in self._data_rows():
             cells = {
                 target: row[index] if index < len(row) else None
                 for index, target in mapping.items()
             }
-            parsed, problems = self._parse_row(number, cells, today)
+            parsed, problems = self._parse_row(number, cells, today, labels)
             yield number, row, parsed, problems
 
     def _analyse(self):
@@ -239,6 +254,7 @@ class SalesFollowupImport(models.TransientModel):
         memory does not grow with the whole file."""
         problems, raw_rows, keys = [], {}, {}
         row_count = 0
+        labels = self._column_labels()
         for number, row, parsed, row_problems in self._parsed_rows():
             row_count += 1
             problems.extend(row_problems)
@@ -260,7 +276,7 @@ class SalesFollowupImport(models.TransientModel):
                     **{field: parsed[field] for field in CONFLICT_KEYS},
                 }
             else:
-                conflict = self._conflict(info, parsed)
+                conflict = self._conflict(info, parsed, labels)
                 if conflict:
                     problems.append((number, *conflict, "error"))
                     raw_rows[number] = row
@@ -281,7 +297,7 @@ class SalesFollowupImport(models.TransientModel):
                 problems.append(
                     (
                         info["rows"][0],
-                        tp.COLUMN_LABELS["salesperson"],
+                        labels["salesperson"],
                         name,
                         _("no user with this name or login: the lead is imported unassigned"),
                         "warning",
@@ -295,13 +311,12 @@ class SalesFollowupImport(models.TransientModel):
             "raw_rows": raw_rows,
         }
 
-    def _parse_row(self, number, cells, today):
+    def _parse_row(self, number, cells, today, labels):
+        """(parsed lead or None, problems) of one row; ``labels``: the columns' labels."""
         problems = []
 
         def problem(key, value, message, level="error"):
-            problems.append(
-                (number, tp.COLUMN_LABELS.get(key, key), tp.as_text(value)[:200], message, level)
-            )
+            problems.append((number, labels.get(key, key), tp.as_text(value)[:200], message, level))
 
         for key, value in cells.items():
             if isinstance(value, tp.FormulaCell):
@@ -330,7 +345,7 @@ class SalesFollowupImport(models.TransientModel):
             try:
                 return tp.parse_date(cells.get(key), default_year)
             except ValueError as error:
-                problem(key, cells.get(key), str(error))
+                problem(key, cells.get(key), self._error_text(error))
                 return None
 
         first_contact = date_of("first_contact")
@@ -341,17 +356,19 @@ class SalesFollowupImport(models.TransientModel):
         try:
             amount, amount_note = tp.parse_amount(cells.get("amount"))
         except ValueError as error:
-            problem("amount", cells.get("amount"), str(error))
+            problem("amount", cells.get("amount"), self._error_text(error))
             amount, amount_note = None, ""
+        if amount_note:
+            amount_note = self.env._(amount_note)
         try:
             status = tp.parse_status(cells.get("status"))
         except ValueError as error:
-            problem("status", cells.get("status"), str(error))
+            problem("status", cells.get("status"), self._error_text(error))
             status = None
         try:
             grade = tp.parse_grade(cells.get("grade"))
         except ValueError as error:
-            problem("grade", cells.get("grade"), str(error))
+            problem("grade", cells.get("grade"), self._error_text(error))
             grade = None
 
         contacts = []
@@ -359,7 +376,7 @@ class SalesFollowupImport(models.TransientModel):
         try:
             pieces = tp.split_followup_record(record, year, first_contact)
         except ValueError as error:
-            problem("followup_record", record, str(error))
+            problem("followup_record", record, self._error_text(error))
             pieces = []
         row_method = (
             tp.parse_method(tp.as_text(cells.get("method"))) if cells.get("method") else None
@@ -440,8 +457,9 @@ class SalesFollowupImport(models.TransientModel):
             problems,
         )
 
-    def _conflict(self, first, other):
-        """(column, value, message) when two rows of one lead disagree."""
+    def _conflict(self, first, other, labels):
+        """(column, value, message) when two rows of one lead disagree; ``labels``: the
+        columns' labels."""
         for field in CONFLICT_KEYS:
             if (
                 first[field] is not None
@@ -449,13 +467,13 @@ class SalesFollowupImport(models.TransientModel):
                 and first[field] != other[field]
             ):
                 return (
-                    field.replace("_", " ").capitalize(),
+                    labels[field],
                     str(other[field]),
                     _(
                         "same lead as row %(row)s (%(key)s) but %(field)s differs: %(a)s / %(b)s",
                         row=first["rows"][0],
                         key=first["code"] or first["partner_name"],
-                        field=field,
+                        field=labels[field],
                         a=first[field],
                         b=other[field],
                     ),
@@ -600,7 +618,7 @@ class SalesFollowupImport(models.TransientModel):
         messages = defaultdict(list)
         for row, column, _value, message, level in plan["problems"]:
             if level == "error":
-                messages[row].append(f"{column}: {message}")
+                messages[row].append(_("%(column)s: %(problem)s", column=column, problem=message))
         headers = {column.index: column.header for column in self.column_ids}
         width = max([len(row) for row in plan["raw_rows"].values()] + [max(headers, default=0) + 1])
         output = io.StringIO()
