@@ -3,7 +3,8 @@ from odoo.tools import SQL
 
 from odoo.addons.sales_followup.models.crm_lead import FOLLOWUP_GRADES, FOLLOWUP_STATUSES
 
-# Dimensions the printable report can break the funnel down by.
+# Dimensions the printable report can break the funnel down by: the choices of the print
+# wizard's "Break Down By" field, whose selection translates the labels.
 BREAKDOWNS = {
     "source_id": "Source",
     "industry_id": "Industry",
@@ -390,10 +391,13 @@ class SalesFollowupFunnelReport(models.Model):
             discipline.append({"label": user.name if user else None, **self._kpis_from_row(values)})
         discipline.sort(key=lambda row: str(row["label"] or ""))
 
+        wizard_field = self.env["sales.followup.funnel.wizard"]._fields["breakdown"]
+        breakdown_label = dict(wizard_field._description_selection(self.env))[breakdown]
         return {
             "totals": totals,
             "funnel": funnel,
-            "breakdown_label": BREAKDOWNS[breakdown],
+            "breakdown_label": breakdown_label,
+            "breakdown_heading": self.env._("By %(dimension)s", dimension=breakdown_label),
             "breakdown": breakdown_rows,
             "lost_reasons": lost_reasons,
             "risks": risks,

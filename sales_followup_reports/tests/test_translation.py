@@ -1,7 +1,8 @@
 """The reports in Simplified Chinese (zh_CN).
 
 The terms of both addons are checked in sales_followup/tests/test_translation.py; here the
-printed outputs a manager gets are checked: the follow-up history and the funnel's XLSX.
+printed outputs a manager gets are checked: the follow-up history, the funnel's XLSX and the
+funnel's breakdown in the PDF and the XLSX.
 """
 
 import io
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import polib
+from lxml import etree
 
 from odoo.modules.module import get_module_path
 from odoo.tests import tagged
@@ -78,3 +80,32 @@ class TestReportsTranslation(FunnelCommon):
             menu.with_user(self.manager).with_context(lang=LANG).name,
             self._zh("Funnel Report (PDF / XLSX)"),
         )
+
+    def test_funnel_breakdown_heading_in_chinese(self):
+        """The dimension the funnel is broken down by, in the PDF's heading and table header
+        and as the XLSX sheet's name, for a Chinese-speaking manager."""
+        self.manager.lang = LANG
+        Report = self.env["ir.actions.report"].with_user(self.manager).with_context(lang=LANG)
+        for breakdown, msgid in (("source_id", "Source"), ("grade", "Grade")):
+            with self.subTest(breakdown=breakdown):
+                label = self._zh(msgid)
+                wizard = self._wizard(breakdown=breakdown).with_context(lang=LANG)
+                html, _kind = Report._render_qweb_html(
+                    "sales_followup_reports.action_report_followup_funnel", wizard.ids
+                )
+                document = etree.fromstring(html.decode(), etree.HTMLParser())
+                table = document.xpath("//table[contains(@class, 'o_followup_breakdown')]")[0]
+                heading = table.xpath("preceding-sibling::h4[1]")[0]
+                self.assertEqual(
+                    heading.xpath("string()").strip(),
+                    self._zh("By %(dimension)s") % {"dimension": label},
+                )
+                self.assertEqual(table.xpath("string(thead/tr/th[1])").strip(), label)
+                text = " ".join(html2plaintext(html.decode()).split())
+                self.assertNotIn(f"By {msgid}", text)
+
+                book = openpyxl.load_workbook(
+                    io.BytesIO(wizard._xlsx_content(wizard.get_report_data()))
+                )
+                self.assertIn(label, book.sheetnames)
+                self.assertEqual(book[label]["A1"].value, label)
