@@ -142,17 +142,20 @@ def upgraded():
     worktree = Path(tempfile.mkdtemp(prefix="sales_followup_previous_")) / "addons"
     _git("worktree", "add", "--detach", str(worktree), base)
     try:
-        _drop_database()
-        _odoo(worktree, "-i", MODULES, "--stop-after-init")
-        before = _snapshot()
-        previous_version = _manifest_version(worktree / "sales_followup")
+        try:
+            _drop_database()
+            _odoo(worktree, "-i", MODULES, "--stop-after-init")
+            before = _snapshot()
+            previous_version = _manifest_version(worktree / "sales_followup")
+        finally:
+            _git("worktree", "remove", "--force", str(worktree))
+            worktree.parent.rmdir()
+        _odoo(REPO, "-u", MODULES, "--stop-after-init")
+        after = _snapshot()
+        yield {"base": base, "previous": previous_version, "before": before, "after": after}
     finally:
-        _git("worktree", "remove", "--force", str(worktree))
-        worktree.parent.rmdir()
-    _odoo(REPO, "-u", MODULES, "--stop-after-init")
-    after = _snapshot()
-    yield {"base": base, "previous": previous_version, "before": before, "after": after}
-    _drop_database()
+        # The database is this run's own: dropped even when the install or upgrade failed.
+        _drop_database()
 
 
 def test_previous_release_had_data(upgraded):
