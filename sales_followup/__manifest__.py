@@ -2,7 +2,7 @@
     "name": "Sales Follow-up",
     "summary": "Disciplined lead follow-up: A/B/C grading, standard follow-up logs, "
     "activities on the grade's rhythm, dormant leads, risk flags, lead codes, tracker import",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",
@@ -39,5 +39,7 @@
     "images": ["static/description/screenshot_pipeline.png"],
     "installable": True,
     "application": True,
+    "pre_init_hook": "pre_init_hook",
+    "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
 }

@@ -1,4 +1,49 @@
+from odoo import fields
 from odoo.tools import SQL
+
+# Columns of crm_lead created before Odoo adds the module's fields, with the value the leads
+# already in the database start from. Odoo finds them there and computes nothing lead by lead
+# (the stored computed fields would otherwise be computed in Python for every existing lead);
+# the post-init hook then sets the real values in one pass. A constant default is stored by
+# PostgreSQL without rewriting the table.
+EXISTING_LEAD_COLUMNS = [
+    ("followup_origin", "varchar", "'existing'"),
+    ("followup_status", "varchar", "'to_contact'"),
+    ("followup_start_date", "date", "CURRENT_DATE"),
+    ("followup_risk_level", "varchar", "'none'"),
+    ("followup_grade", "varchar", "'c'"),
+    ("followup_unanswered_count", "int4", "0"),
+    ("followup_next_date", "date", None),
+    ("followup_last_date", "timestamp", None),
+    ("followup_last_response_date", "timestamp", None),
+]
+
+
+def pre_init_hook(env):
+    """Mark the leads already in the database (origin 'existing') before the fields exist."""
+    for column, sql_type, default in EXISTING_LEAD_COLUMNS:
+        env.cr.execute(
+            SQL(
+                "ALTER TABLE crm_lead ADD COLUMN IF NOT EXISTS %s %s%s",
+                SQL.identifier(column),
+                SQL(sql_type),
+                SQL(f" DEFAULT {default}") if default else SQL(),
+            )
+        )
+        if default:
+            env.cr.execute(
+                SQL("ALTER TABLE crm_lead ALTER COLUMN %s DROP DEFAULT", SQL.identifier(column))
+            )
+
+
+def post_init_hook(env):
+    """Bring the leads that were there before the module under its rules (statuses from Odoo's
+    own state, codes, lead dates, follow-ups spread over the rhythm): see
+    crm.lead._followup_adopt_existing."""
+    env["ir.config_parameter"].sudo().set_param(
+        "sales_followup.install_date", fields.Datetime.to_string(fields.Datetime.now())
+    )
+    env["crm.lead"]._followup_adopt_existing(SQL("lead.followup_origin = 'existing'"))
 
 
 def uninstall_hook(env):

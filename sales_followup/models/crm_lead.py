@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -18,6 +18,13 @@ FOLLOWUP_STATUSES = [
     ("lost", "Lost"),
     ("dormant", "Dormant"),
 ]
+FOLLOWUP_ORIGINS = [
+    ("odoo", "Created in Odoo"),
+    ("existing", "Before Sales Follow-up"),
+    ("import", "Imported Tracker"),
+]
+# The earliest lead date accepted: older dates are typing errors (0001-01-01, 1900-01-01).
+LEAD_DATE_MIN = date(1990, 1, 1)
 GRADE_RULE_HELP = (
     "Suggested from the three qualification questions: "
     "A when the budget is confirmed, the need is urgent (high) and the decision chain is short; "
@@ -79,6 +86,29 @@ class CrmLead(models.Model):
         index=True,
         help="To Follow Up until the first logged contact, then Following; Converted when won, "
         "Lost through the Lost dialog, Dormant until its wake-up date.",
+    )
+    followup_start_date = fields.Date(
+        string="Lead Date",
+        required=True,
+        index=True,
+        copy=False,
+        tracking=True,
+        default=fields.Date.context_today,
+        help="When the lead came in: its creation day, or the first-contact date of an imported "
+        "tracker row. The reports' cohorts, periods and durations count from it. Only sales "
+        "managers can change it; a contact logged before it moves it back to that contact.",
+    )
+    followup_origin = fields.Selection(
+        FOLLOWUP_ORIGINS,
+        string="Origin",
+        default="odoo",
+        required=True,
+        readonly=True,
+        copy=False,
+        help="Created in Odoo: every contact was logged here, so its first-contact figures "
+        "count. Before Sales Follow-up: the lead was already in Odoo when the module was "
+        "installed; its earlier contacts are unknown. Imported Tracker: its history comes from "
+        "a tracker spreadsheet, where the assignment time is unknown.",
     )
     followup_wakeup_date = fields.Date(
         string="Wake-up Date",
@@ -214,6 +244,7 @@ class CrmLead(models.Model):
         "active",
         "user_id",
         "date_open",
+        "followup_origin",
     )
     def _compute_followup_next_date(self):
         activity_type = self.env["mail.activity.type"].browse(self._followup_activity_type_id())
@@ -226,9 +257,15 @@ class CrmLead(models.Model):
             ]
             if deadlines:
                 lead.followup_next_date = min(deadlines)
-            elif lead.active and lead.user_id and lead.followup_status == "to_contact":
+            elif (
+                lead.active
+                and lead.user_id
+                and lead.followup_status == "to_contact"
+                and lead.followup_origin == "odoo"
+            ):
                 # First contact is due within the window from the assignment, in the
-                # salesperson's timezone, before the activity itself is scheduled.
+                # salesperson's timezone, before the activity itself is scheduled. Leads that
+                # came with a history get their first follow-up spread over the rhythm instead.
                 assigned = lead.date_open or lead.create_date or fields.Datetime.now()
                 local = fields.Datetime.context_timestamp(
                     lead.with_context(tz=lead.user_id.tz or "UTC"), assigned + window
@@ -262,11 +299,41 @@ class CrmLead(models.Model):
                     _("Wake-up Date: the dormant lead %s needs a wake-up date.", lead.display_name)
                 )
 
+    @api.constrains("followup_start_date")
+    def _check_followup_start_date(self):
+        # A day of tolerance: "today" of a user east of the server is the server's tomorrow.
+        latest = fields.Date.context_today(self) + timedelta(days=1)
+        for lead in self:
+            day = lead.followup_start_date
+            if day and not (LEAD_DATE_MIN <= day <= latest):
+                raise ValidationError(
+                    _(
+                        "Lead Date: %(date)s is not a plausible date for when %(lead)s came in "
+                        "(from %(min)s to today).",
+                        date=fields.Date.to_string(day),
+                        lead=lead.display_name,
+                        min=fields.Date.to_string(LEAD_DATE_MIN),
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         check_selection_values(self, vals_list)
         # Copies: callers may pass the same dict several times, and each lead needs its own code.
         vals_list = [dict(vals) for vals in vals_list]
+        if not self.env.su:
+            today = fields.Date.context_today(self)
+            for vals in vals_list:
+                if "followup_origin" in vals:
+                    raise AccessError(_("Origin: it is set by Sales Follow-up, not by hand."))
+                if (
+                    vals.get("followup_start_date")
+                    and fields.Date.to_date(vals["followup_start_date"]) != today
+                    and not self._followup_is_manager()
+                ):
+                    raise AccessError(
+                        _("Lead Date: only sales managers can give a lead another date.")
+                    )
         self._followup_prepare_codes(vals_list)
         leads = super().create(vals_list)
         leads._followup_sync_status()
@@ -277,6 +344,10 @@ class CrmLead(models.Model):
         check_selection_values(self, [vals])
         if "followup_code" in vals and not self._followup_is_manager():
             raise AccessError(_("Lead Code: only sales managers can change a lead code."))
+        if "followup_origin" in vals and not self.env.su:
+            raise AccessError(_("Origin: it is set by Sales Follow-up, not by hand."))
+        if "followup_start_date" in vals and not self.env.su:
+            self._followup_check_start_date_change(vals["followup_start_date"])
         grade_fields = {
             "followup_grade",
             "followup_budget",
@@ -296,6 +367,30 @@ class CrmLead(models.Model):
         if "user_id" in vals:
             self._followup_reassign()
         return res
+
+    def _followup_check_start_date_change(self, value):
+        """A manager moves the lead date; never after the lead's first logged contact, which
+        would make its durations negative."""
+        if not self._followup_is_manager():
+            raise AccessError(_("Lead Date: only sales managers can change the lead date."))
+        day = fields.Date.to_date(value) if value else None
+        if not day:
+            raise ValidationError(_("Lead Date: a lead needs the date it came in."))
+        first = self.env["sales.followup.log"]._read_group(
+            [("lead_id", "in", self.ids)], ["lead_id"], ["date:min"]
+        )
+        for lead, first_date in first:
+            first_day = self._followup_local_date(first_date)
+            if day > first_day:
+                raise ValidationError(
+                    _(
+                        "Lead Date: %(date)s is after the first contact with %(lead)s "
+                        "(%(first)s); the lead came in on or before its first contact.",
+                        date=fields.Date.to_string(day),
+                        lead=lead.display_name,
+                        first=fields.Date.to_string(first_day),
+                    )
+                )
 
     def _mail_track(self, tracked_fields, initial_values):
         # The follow-up status mirrors Odoo's won/lost state (active, won stage). When that state
@@ -877,13 +972,14 @@ class CrmLead(models.Model):
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         activity_type = self.env["mail.activity.type"].browse(self._followup_activity_type_id())
         self.env["mail.activity"].flush_model(["res_model", "res_id", "activity_type_id", "active"])
-        self.flush_model(["active", "user_id", "followup_status"])
+        self.flush_model(["active", "user_id", "followup_status", "followup_next_date"])
         query = """
             SELECT lead.id
               FROM crm_lead lead
              WHERE lead.active
                AND lead.user_id IS NOT NULL
                AND lead.followup_status = 'to_contact'
+               AND lead.followup_next_date IS NOT NULL
                AND NOT EXISTS (
                        SELECT 1
                          FROM mail_activity activity

@@ -187,6 +187,7 @@ class SalesFollowupLog(models.Model):
             vals.setdefault("grade", lead.followup_grade)
             vals.setdefault("due_date", lead.followup_next_date)
         logs = super().create(vals_list)
+        logs._move_lead_dates()
         # A tracker import writes years of contacts at once and schedules each lead's next
         # follow-up afterwards (crm.lead._followup_after_import).
         if not self.env.context.get("sales_followup_import"):
@@ -205,6 +206,8 @@ class SalesFollowupLog(models.Model):
             # onto a lost master too.
             self.env["crm.lead"].browse(vals["lead_id"])._followup_check_loggable()
         res = super().write(vals)
+        if {"date", "lead_id"} & vals.keys():
+            self._move_lead_dates()
         if {"date", "next_date", "lead_id"} & vals.keys():
             self._apply_to_leads(mark_done=False)
         return res
@@ -262,6 +265,21 @@ class SalesFollowupLog(models.Model):
     # ------------------------------------------------------------
     # Business
     # ------------------------------------------------------------
+
+    def _move_lead_dates(self):
+        """A contact before its lead's date moves the lead date back to the contact's day: a
+        lead cannot be contacted before it came in, and its durations are never negative."""
+        earliest = {}
+        for log in self:
+            day = fields.Datetime.context_timestamp(log, log.date).date()
+            lead = log.lead_id
+            if day < earliest.get(lead, lead.followup_start_date):
+                earliest[lead] = day
+        by_day = defaultdict(lambda: self.env["crm.lead"])
+        for lead, day in earliest.items():
+            by_day[day] |= lead
+        for day, leads in by_day.items():
+            leads.sudo().write({"followup_start_date": day})
 
     def _apply_to_leads(self, mark_done=True):
         """Close the due follow-up of each lead and schedule the next one.

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
@@ -170,7 +170,17 @@ class SalesFollowupRisk(models.Model):
             "silent_before": now - timedelta(days=Lead._followup_setting("risk_silent_days")),
             "first_contact_before": now
             - timedelta(hours=Lead._followup_setting("first_contact_hours")),
+            "install_date": self._install_date(),
         }
+
+    @api.model
+    def _install_date(self):
+        """When Sales Follow-up was installed (the leads that were there are 'existing')."""
+        value = self.env["ir.config_parameter"].sudo().get_param("sales_followup.install_date")
+        try:
+            return fields.Datetime.to_datetime(value) or datetime.min
+        except ValueError:
+            return datetime.min
 
     @api.model
     def _desired_risks_sql(self, scope, params):
@@ -189,17 +199,34 @@ class SalesFollowupRisk(models.Model):
                 params["no_reply_count"],
             ),
             # No response for D days (since the lead was assigned when it never answered).
+            # Leads that came with a history (there before the install, imported) are silent
+            # only from when Sales Follow-up took them over: their past is nobody's doing now.
+            # Converted customers count when an after-sale revisit is scheduled for them.
             "silent": SQL(
-                "lead.followup_status IN ('in_progress', 'converted') "
-                "AND COALESCE(lead.followup_last_response_date, lead.date_open, lead.create_date) "
-                "< %s",
+                """lead.followup_status IN ('in_progress', 'converted')
+                   AND (lead.followup_status = 'in_progress'
+                        OR lead.followup_next_date IS NOT NULL)
+                   AND GREATEST(
+                           COALESCE(lead.followup_last_response_date, lead.date_open,
+                                    lead.create_date),
+                           CASE lead.followup_origin
+                               WHEN 'existing' THEN %s
+                               WHEN 'import' THEN lead.create_date
+                           END) < %s""",
+                params["install_date"],
                 params["silent_before"],
             ),
-            # Assigned, never contacted, and the first-contact window is over.
+            # Assigned, never contacted, and the first-contact window is over. A lead that came
+            # with a history was given a first follow-up spread over the rhythm: it is late when
+            # that follow-up is overdue.
             "first_contact_late": SQL(
-                "lead.followup_status = 'to_contact' AND lead.user_id IS NOT NULL "
-                "AND COALESCE(lead.date_open, lead.create_date) < %s",
+                """lead.followup_status = 'to_contact' AND lead.user_id IS NOT NULL
+                   AND CASE WHEN lead.followup_origin = 'odoo'
+                            THEN COALESCE(lead.date_open, lead.create_date) < %s
+                            ELSE lead.followup_next_date < %s
+                       END""",
                 params["first_contact_before"],
+                params["overdue_before"],
             ),
         }
         selects = [
@@ -237,6 +264,7 @@ class SalesFollowupRisk(models.Model):
                 "followup_next_date",
                 "followup_unanswered_count",
                 "followup_last_response_date",
+                "followup_origin",
                 "company_id",
             ]
         )

@@ -1,7 +1,12 @@
 from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.sales_followup.models.crm_lead import FOLLOWUP_GRADES, FOLLOWUP_STATUSES
+from odoo.addons.sales_followup.models.crm_lead import (
+    FOLLOWUP_GRADES,
+    FOLLOWUP_ORIGINS,
+    FOLLOWUP_STATUSES,
+)
 
 # Dimensions the printable report can break the funnel down by: the choices of the print
 # wizard's "Break Down By" field, whose selection translates the labels.
@@ -24,7 +29,7 @@ class SalesFollowupFunnelReport(models.Model):
     _description = "Follow-up Funnel Analysis"
     _auto = False
     _rec_name = "lead_id"
-    _order = "create_date desc, id desc"
+    _order = "start_date desc, id desc"
     _depends = {
         "crm.lead": [
             "active",
@@ -34,6 +39,8 @@ class SalesFollowupFunnelReport(models.Model):
             "date_open",
             "expected_revenue",
             "followup_grade",
+            "followup_origin",
+            "followup_start_date",
             "followup_last_date",
             "followup_next_date",
             "followup_risk_level",
@@ -70,7 +77,13 @@ class SalesFollowupFunnelReport(models.Model):
         string="Open Risk Level",
         readonly=True,
     )
+    origin = fields.Selection(FOLLOWUP_ORIGINS, readonly=True)
     # Dates
+    start_date = fields.Date(
+        string="Lead Date",
+        readonly=True,
+        help="When the lead came in: the cohorts of the funnel are leads by lead date.",
+    )
     create_date = fields.Datetime(string="Created On", readonly=True)
     first_contact_date = fields.Datetime(
         string="First Contact", readonly=True, help="Date of the lead's first follow-up log."
@@ -90,12 +103,20 @@ class SalesFollowupFunnelReport(models.Model):
         aggregator="sum",
         help="1 when the lead has at least one follow-up log.",
     )
+    first_contact_tracked = fields.Integer(
+        string="First Contact Measured",
+        readonly=True,
+        aggregator="sum",
+        help="1 when the lead's assignment was recorded here: created in Odoo with Sales "
+        "Follow-up and given to a salesperson (not imported, not there before the install).",
+    )
     first_contact_on_time = fields.Integer(
         string="First Contact in Window",
         readonly=True,
         aggregator="sum",
         help="1 when the first follow-up log came within the first-contact window (24 hours by "
-        "default) after the lead was assigned (or created).",
+        "default) after the lead was assigned; only leads whose assignment was recorded here "
+        "count.",
     )
     converted = fields.Integer(readonly=True, aggregator="sum", help="1 when the lead is won.")
     lost = fields.Integer(
@@ -114,18 +135,19 @@ class SalesFollowupFunnelReport(models.Model):
         string="Days to First Contact",
         readonly=True,
         aggregator="avg",
-        help="Days from assignment (or creation) to the first follow-up log.",
+        help="Days from the lead date to the first follow-up log; empty for leads that were in "
+        "Odoo before Sales Follow-up (their first contact was not logged here).",
     )
     cycle_days = fields.Float(
         readonly=True,
         aggregator="avg",
-        help="Won leads: days from the first contact (first follow-up log) to the closing date.",
+        help="Won leads: days from the lead date to the closing date.",
     )
     cycle_count = fields.Integer(
         string="Won Leads with a Cycle",
         readonly=True,
         aggregator="sum",
-        help="1 when the lead is won, was contacted and has a closing date (cycle days known).",
+        help="1 when the lead is won and has a closing date (cycle days known).",
     )
     log_count = fields.Integer(string="Follow-ups", readonly=True, aggregator="sum")
     unanswered_log_count = fields.Integer(
@@ -190,6 +212,8 @@ class SalesFollowupFunnelReport(models.Model):
                    lead.stage_id,
                    lead.lost_reason_id,
                    lead.followup_risk_level AS risk_level,
+                   lead.followup_origin AS origin,
+                   lead.followup_start_date AS start_date,
                    lead.create_date,
                    logs.first_contact_date,
                    lead.date_closed,
@@ -200,25 +224,25 @@ class SalesFollowupFunnelReport(models.Model):
                    -- The leads' stored last-contact date says "contacted" without reading
                    -- the logs, so reads that need no log figure skip the log aggregate.
                    (lead.followup_last_date IS NOT NULL)::int AS contacted,
-                   (logs.first_contact_date IS NOT NULL
+                   tracked.tracked::int AS first_contact_tracked,
+                   (tracked.tracked AND logs.first_contact_date IS NOT NULL
                     AND logs.first_contact_date
-                        <= COALESCE(lead.date_open, lead.create_date)
+                        <= GREATEST(lead.date_open, came_in.at)
                            + make_interval(hours => %(window)s))::int AS first_contact_on_time,
                    state.is_won::int AS converted,
                    state.is_lost::int AS lost,
                    COALESCE(lead.expected_revenue, 0) AS expected_revenue,
                    CASE WHEN state.is_won THEN COALESCE(lead.expected_revenue, 0) ELSE 0 END
                        AS won_revenue,
-                   EXTRACT(EPOCH FROM logs.first_contact_date
-                                      - COALESCE(lead.date_open, lead.create_date)) / 86400.0
-                       AS days_to_first_contact,
+                   CASE WHEN lead.followup_origin <> 'existing'
+                        THEN GREATEST(EXTRACT(EPOCH FROM logs.first_contact_date - came_in.at), 0)
+                             / 86400.0
+                   END AS days_to_first_contact,
                    CASE WHEN state.is_won AND lead.date_closed IS NOT NULL
-                             AND logs.first_contact_date IS NOT NULL
-                        THEN GREATEST(EXTRACT(EPOCH FROM lead.date_closed
-                                                         - logs.first_contact_date), 0) / 86400.0
+                        THEN GREATEST(EXTRACT(EPOCH FROM lead.date_closed - came_in.at), 0)
+                             / 86400.0
                    END AS cycle_days,
-                   (state.is_won AND lead.date_closed IS NOT NULL
-                    AND logs.first_contact_date IS NOT NULL)::int AS cycle_count,
+                   (state.is_won AND lead.date_closed IS NOT NULL)::int AS cycle_count,
                    COALESCE(logs.log_count, 0) AS log_count,
                    COALESCE(logs.unanswered_log_count, 0) AS unanswered_log_count,
                    COALESCE(logs.logs_due, 0) AS logs_due,
@@ -233,6 +257,21 @@ class SalesFollowupFunnelReport(models.Model):
                     SELECT lead.active AND COALESCE(stage.is_won, FALSE) AS is_won,
                            NOT lead.active AND COALESCE(lead.probability, 0) = 0 AS is_lost
                    ) state
+              -- When the lead came in: its creation, or the start of its lead date when that
+              -- falls before its creation day (imported history, a date moved back by a manager
+              -- or by an earlier contact).
+             CROSS JOIN LATERAL (
+                    SELECT CASE WHEN lead.followup_start_date < lead.create_date::date
+                                THEN lead.followup_start_date::timestamp
+                                ELSE lead.create_date
+                           END AS at
+                   ) came_in
+              -- The first contact is measured against the assignment only where the assignment
+              -- was recorded by Odoo with Sales Follow-up watching.
+             CROSS JOIN LATERAL (
+                    SELECT lead.followup_origin = 'odoo' AND lead.user_id IS NOT NULL
+                           AND lead.date_open IS NOT NULL AS tracked
+                   ) tracked
               -- Per lead (an index lookup), so that a filtered read only aggregates the logs
               -- of the leads it keeps.
               LEFT JOIN LATERAL (
@@ -268,6 +307,7 @@ class SalesFollowupFunnelReport(models.Model):
         return [
             "__count",
             "assigned:sum",
+            "first_contact_tracked:sum",
             "contacted:sum",
             "first_contact_on_time:sum",
             "converted:sum",
@@ -289,6 +329,7 @@ class SalesFollowupFunnelReport(models.Model):
         (
             leads,
             assigned,
+            tracked,
             contacted,
             on_time,
             converted,
@@ -307,6 +348,7 @@ class SalesFollowupFunnelReport(models.Model):
         return {
             "leads": int(leads or 0),
             "assigned": int(assigned or 0),
+            "first_contact_tracked": int(tracked or 0),
             "contacted": int(contacted or 0),
             "first_contact_on_time": int(on_time or 0),
             "converted": int(converted or 0),
@@ -322,15 +364,23 @@ class SalesFollowupFunnelReport(models.Model):
             "overdue_now": int(overdue or 0),
             # Rates, None when their denominator is 0
             "conversion_rate": _rate(converted, leads),
-            "first_contact_rate": _rate(on_time, assigned),
+            "first_contact_rate": _rate(on_time, tracked),
             "on_rhythm_rate": _rate(on_rhythm, logs_due),
         }
 
     @api.model
-    def get_funnel_data(self, domain, breakdown="source_id"):
-        """Everything the printable funnel report shows, for the rows of ``domain``."""
+    def get_funnel_data(self, domain, breakdown="source_id", closed_domain=None):
+        """Everything the printable funnel report shows: the cohort of ``domain`` (leads by
+        lead date) and, with ``closed_domain``, what was closed in the period (won and lost
+        leads by closing date, whenever they came in)."""
         if breakdown not in BREAKDOWNS:
-            raise ValueError(breakdown)
+            raise UserError(
+                self.env._(
+                    "Break Down By: %(value)r is not one of %(allowed)s.",
+                    value=breakdown,
+                    allowed=", ".join(BREAKDOWNS),
+                )
+            )
         aggregates = self._kpi_aggregates()
         totals = self._kpis_from_row(self._read_group(domain, [], aggregates)[0])
 
@@ -395,6 +445,7 @@ class SalesFollowupFunnelReport(models.Model):
         breakdown_label = dict(wizard_field._description_selection(self.env))[breakdown]
         return {
             "totals": totals,
+            "closed": self._closed_figures(closed_domain) if closed_domain is not None else None,
             "funnel": funnel,
             "breakdown_label": breakdown_label,
             "breakdown_heading": self.env._("By %(dimension)s", dimension=breakdown_label),
@@ -402,6 +453,31 @@ class SalesFollowupFunnelReport(models.Model):
             "lost_reasons": lost_reasons,
             "risks": risks,
             "discipline": discipline,
+        }
+
+    @api.model
+    def _closed_figures(self, domain):
+        """Won and lost in a period by closing date: the event view of the funnel."""
+        won_count, won_revenue = self._read_group(
+            domain + [("converted", "=", 1)], [], ["__count", "won_revenue:sum"]
+        )[0]
+        lost_rows = self._read_group(domain + [("lost", "=", 1)], ["lost_reason_id"], ["__count"])
+        lost = sum(count for _reason, count in lost_rows)
+        return {
+            "won": int(won_count or 0),
+            "won_revenue": won_revenue or 0.0,
+            "lost": lost,
+            "lost_reasons": sorted(
+                (
+                    {
+                        "label": reason.name if reason else None,
+                        "count": count,
+                        "share": _rate(count, lost),
+                    }
+                    for reason, count in lost_rows
+                ),
+                key=lambda row: (-row["count"], str(row["label"] or "")),
+            ),
         }
 
 

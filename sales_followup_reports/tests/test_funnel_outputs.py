@@ -51,7 +51,7 @@ class TestFunnelOutputs(FunnelCommon):
             self._pdf("sales_followup_reports.action_report_followup_funnel", wizard)
         )
         flat = " ".join(text.split())
-        for expected in ("33.3%", "50.0%", "66.7%", "21.4", "New leads", "Rep A", "Rep B"):
+        for expected in ("33.3%", "50.0%", "66.7%", "21.5", "New leads", "Rep A", "Rep B"):
             self.assertIn(expected, flat)
         self.assertIn("展会", text, "Chinese source names are rendered as text")
         self.assertTrue(any("CJK" in font for font in pdf_fonts(reader)), "a CJK font is embedded")
@@ -61,7 +61,7 @@ class TestFunnelOutputs(FunnelCommon):
         text, _reader = pdf_text(
             self._pdf("sales_followup_reports.action_report_followup_funnel", wizard)
         )
-        self.assertIn("nothing to report", " ".join(text.split()))
+        self.assertIn("no cohort to report", " ".join(text.split()))
 
     def test_salesman_pdf_has_only_his_leads(self):
         wizard = self._wizard(user=self.rep_a)

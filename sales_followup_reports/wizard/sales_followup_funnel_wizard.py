@@ -57,17 +57,28 @@ class SalesFollowupFunnelWizard(models.TransientModel):
                 )
 
     def _domain(self):
-        """Leads created in the period (a cohort), within the chosen teams and salespeople;
-        record rules keep a salesperson to the leads he may see."""
+        """Leads whose lead date is in the period (a cohort), within the chosen teams and
+        salespeople; record rules keep a salesperson to the leads he may see."""
         self.ensure_one()
         if not self.date_from or not self.date_to:
             raise UserError(_("Period: choose both dates."))
         if not self.breakdown:
             raise UserError(_("Break Down By: choose a dimension."))
-        domain = [
-            ("create_date", ">=", fields.Datetime.to_datetime(self.date_from)),
-            ("create_date", "<", fields.Datetime.to_datetime(self.date_to + relativedelta(days=1))),
+        domain = [("start_date", ">=", self.date_from), ("start_date", "<=", self.date_to)]
+        return domain + self._scope_domain()
+
+    def _closed_domain(self):
+        """Leads closed (won or lost) in the period, whenever they came in."""
+        self.ensure_one()
+        self._domain()  # the same checks
+        return [
+            ("date_closed", ">=", fields.Datetime.to_datetime(self.date_from)),
+            ("date_closed", "<", fields.Datetime.to_datetime(self.date_to + relativedelta(days=1))),
+            *self._scope_domain(),
         ]
+
+    def _scope_domain(self):
+        domain = []
         if self.team_ids:
             domain.append(("team_id", "in", self.team_ids.ids))
         if self.user_ids:
@@ -77,7 +88,7 @@ class SalesFollowupFunnelWizard(models.TransientModel):
     def get_report_data(self):
         self.ensure_one()
         data = self.env["sales.followup.funnel.report"].get_funnel_data(
-            self._domain(), self.breakdown
+            self._domain(), self.breakdown, closed_domain=self._closed_domain()
         )
         data["filters"] = {
             "date_from": self.date_from,
@@ -138,7 +149,7 @@ class SalesFollowupFunnelWizard(models.TransientModel):
 
         totals = data["totals"]
         sheet = book.add_worksheet(_("KPIs"))
-        sheet.set_column(0, 0, 34)
+        sheet.set_column(0, 0, 44)
         sheet.set_column(1, 1, 16)
         filters = data["filters"]
         sheet.write(0, 0, _("Follow-up funnel"), bold)
@@ -148,6 +159,7 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         sheet.write(2, 1, filters["teams"])
         sheet.write(3, 0, _("Salespeople"))
         sheet.write(3, 1, filters["users"])
+        closed = data["closed"] or {"won": 0, "won_revenue": 0.0, "lost": 0}
         kpis = [
             (_("New leads"), totals["leads"], None),
             (_("Contacted"), totals["contacted"], None),
@@ -158,6 +170,9 @@ class SalesFollowupFunnelWizard(models.TransientModel):
             (_("Won revenue"), totals["won_revenue"], number),
             (_("First contact in window rate"), totals["first_contact_rate"], percent),
             (_("On-rhythm follow-up rate"), totals["on_rhythm_rate"], percent),
+            (_("Won in the period (by closing date)"), closed["won"], None),
+            (_("Won revenue in the period (by closing date)"), closed["won_revenue"], number),
+            (_("Lost in the period (by closing date)"), closed["lost"], None),
         ]
         row = 5
         for label, value, fmt in kpis:
