@@ -324,7 +324,7 @@ class CrmLead(models.Model):
         if not self.env.su:
             today = fields.Date.context_today(self)
             for vals in vals_list:
-                if "followup_origin" in vals:
+                if "followup_origin" in vals and not self._followup_may_set_origin():
                     raise AccessError(_("Origin: it is set by Sales Follow-up, not by hand."))
                 if (
                     vals.get("followup_start_date")
@@ -344,7 +344,7 @@ class CrmLead(models.Model):
         check_selection_values(self, [vals])
         if "followup_code" in vals and not self._followup_is_manager():
             raise AccessError(_("Lead Code: only sales managers can change a lead code."))
-        if "followup_origin" in vals and not self.env.su:
+        if "followup_origin" in vals and not self.env.su and not self._followup_may_set_origin():
             raise AccessError(_("Origin: it is set by Sales Follow-up, not by hand."))
         if "followup_start_date" in vals and not self.env.su:
             self._followup_check_start_date_change(vals["followup_start_date"])
@@ -550,6 +550,10 @@ class CrmLead(models.Model):
         if self.followup_status == "converted":
             return self._followup_setting("interval_converted")
         return self._followup_setting(f"interval_{self.followup_grade or 'c'}")
+
+    def _followup_may_set_origin(self):
+        """The tracker import (run by sales managers) marks the leads it writes."""
+        return bool(self.env.context.get("sales_followup_import")) and self._followup_is_manager()
 
     def _followup_is_manager(self):
         return self.env.su or self.env.user.has_group("sales_team.group_sale_manager")

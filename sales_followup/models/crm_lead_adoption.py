@@ -316,9 +316,10 @@ class CrmLead(models.Model):
     @api.model
     def _followup_spread_days(self, company_ids, start):
         """{(company id, grade): working days of the grade's rhythm from ``start``} for the
-        given companies and every grade."""
+        given companies and every grade; the grade "converted" is the after-sale revisit."""
         intervals = {
-            grade: self._followup_setting(f"interval_{grade}") for grade in ("a", "b", "c")
+            grade: self._followup_setting(f"interval_{grade}")
+            for grade in ("a", "b", "c", "converted")
         }
         last = start + timedelta(days=max(intervals.values()) + 31)
         result = {}

@@ -121,11 +121,11 @@ class TestImport(FollowupCommon):
         super().setUpClass()
         cls.user_salesman.name = "张伟"
 
-    def _wizard(self, content, filename, user=None):
+    def _wizard(self, content, filename, user=None, **values):
         return (
             self.env["sales.followup.import"]
             .with_user(user or self.user_manager)
-            .create({"file": base64.b64encode(content), "filename": filename})
+            .create({"file": base64.b64encode(content), "filename": filename, **values})
         )
 
     def _load(self, content, filename="tracker.xlsx", **kwargs):
@@ -141,8 +141,12 @@ class TestImport(FollowupCommon):
         )
 
     def test_customer_tracker_xlsx_preview_then_import(self):
-        with self.frozen("2024-09-01 10:00:00"):
-            wizard = self._load(xlsx_bytes([CUSTOMER_TRACKER, *TRACKER_ROWS]))
+        with self.frozen("2024-09-02 10:00:00"):
+            # No salesperson column: the leads go to the salesperson chosen in the wizard.
+            wizard = self._load(
+                xlsx_bytes([CUSTOMER_TRACKER, *TRACKER_ROWS]),
+                assign_user_id=self.user_salesman.id,
+            )
             self.assertEqual(wizard.state, "preview")
             self.assertEqual(wizard.header_row, 1)
             targets = {col.header: col.target for col in wizard.column_ids}
@@ -157,6 +161,10 @@ class TestImport(FollowupCommon):
             wizard.action_import()
         self.assertEqual(wizard.state, "done")
         lead = self._imported("T001")
+        self.assertEqual(lead.name, "华东精密机械有限公司 — 设备改造，预算50-80万")
+        self.assertEqual(lead.followup_origin, "import")
+        self.assertEqual(lead.followup_start_date, datetime.date(2024, 3, 10), "首次接触时间")
+        self.assertEqual(lead.user_id, self.user_salesman)
         self.assertEqual(lead.partner_id.name, "华东精密机械有限公司")
         self.assertEqual(lead.partner_id.industry_id.name, "制造")
         self.assertEqual(lead.contact_name, "黄经理")
@@ -171,7 +179,12 @@ class TestImport(FollowupCommon):
         )
         self.assertEqual(logs.mapped("method"), ["phone", "visit"])
         self.assertEqual(logs[0].summary, "电话沟通，客户明确预算50-80万")
-        self.assertTrue(lead.followup_next_date, "one follow-up scheduled")
+        self.assertEqual(logs.user_id, self.user_salesman, "logs credited to the salesperson")
+        # No next date in the tracker: spread over grade C's 30 days from the import day, on a
+        # working day (the contacts of March are not counted from).
+        self.assertGreaterEqual(lead.followup_next_date, datetime.date(2024, 9, 2))
+        self.assertLess(lead.followup_next_date, datetime.date(2024, 10, 2))
+        self.assertLess(lead.followup_next_date.weekday(), 5)
         self.assertEqual(len(self._followups(lead)), 1)
         self.assertTrue(
             self.env["res.partner"].search(
@@ -186,13 +199,17 @@ class TestImport(FollowupCommon):
         self.assertEqual(won.expected_revenue, 650000)
         self.assertEqual(len(won.followup_log_ids), 3)
         self.assertFalse(won.followup_log_ids.sorted("date")[-1].customer_responded)
+        self.assertEqual(won.followup_start_date, datetime.date(2024, 7, 17))
         lost = self._imported("T003")
         self.assertFalse(lost.active)
         self.assertEqual(lost.followup_status, "lost")
         self.assertEqual(lost.expected_revenue, 120_000_000)
+        self.assertEqual(
+            lost.date_closed.date(), datetime.date(2024, 1, 7), "no closing date: last contact"
+        )
 
         # Re-importing the same file updates the same leads and adds no log.
-        with self.frozen("2024-09-02 10:00:00"):
+        with self.frozen("2024-09-03 10:00:00"):
             again = self._load(xlsx_bytes([CUSTOMER_TRACKER, *TRACKER_ROWS]))
             self.assertEqual((again.lead_create_count, again.lead_update_count), (0, 3))
             self.assertEqual(again.log_create_count, 0)

@@ -1,1 +1,5 @@
-from . import tracker_parser
+from . import rhythm
+from . import tracker_reader
+from . import tracker_columns
+from . import tracker_cells
+from . import tracker_rows

@@ -1,37 +1,47 @@
 import base64
 import csv
-import datetime
 import io
 import itertools
-import re
 from collections import defaultdict
-
-from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.translate import LazyGettext
 
-from ..tools import tracker_parser as tp
+from ..models.sales_followup_import_loader import AMBIGUOUS, CREATE_BATCH
+from ..tools import tracker_cells as tc
+from ..tools import tracker_columns as tcol
+from ..tools import tracker_reader as tr
+from ..tools import tracker_rows as trows
 
-# Lead values compared when two rows describe the same lead.
-CONFLICT_KEYS = ("status", "amount", "salesperson", "grade", "source")
-# Leads written per chunk: the import flushes and empties the caches after each one.
-CREATE_BATCH = 500
+# Above this many rows the import runs in the background (cron "Sales Follow-up: tracker
+# imports"): a request importing them would take minutes.
+BACKGROUND_ROWS = 2000
+# Leads shown as they will be imported, at the top of the preview.
+PREVIEW_LEADS = 8
+# Problems listed in the preview (all of them are in the rows-with-errors file).
+MAX_PROBLEMS = 2000
 
 
 class SalesFollowupImport(models.TransientModel):
     """Import a follow-up tracker spreadsheet into leads and structured follow-up logs.
 
-    upload -> preview (nothing written; counts and a table of problems) -> import (one
-    transaction: every row, or with "skip rows with errors" every row without an error).
+    upload -> preview (nothing written: the first leads as they will be, counts, the stage
+    mapping and the problems) -> import (one transaction; above BACKGROUND_ROWS rows, a
+    background job). Reading the file is in ``tools/``, matching and writing in the
+    ``sales.followup.import.loader`` model: this wizard only shows and asks.
     """
 
     _name = "sales.followup.import"
     _description = "Import a Follow-up Tracker"
 
     state = fields.Selection(
-        [("upload", "Upload"), ("preview", "Preview"), ("done", "Imported")],
+        [
+            ("upload", "Upload"),
+            ("preview", "Preview"),
+            ("running", "Importing in the Background"),
+            ("done", "Imported"),
+        ],
         default="upload",
         required=True,
     )
@@ -46,22 +56,62 @@ class SalesFollowupImport(models.TransientModel):
     several_sheets = fields.Boolean(compute="_compute_several_sheets")
     header_row = fields.Integer(readonly=True)
     column_ids = fields.One2many("sales.followup.import.column", "wizard_id", string="Columns")
+    stage_line_ids = fields.One2many(
+        "sales.followup.import.stage", "wizard_id", string="Stage Mapping"
+    )
     skip_errors = fields.Boolean(
         string="Skip rows with errors",
         help="Import the rows that can be read and leave the others out. When unchecked, a "
         "single error stops the whole import and nothing is written.",
     )
+    assign_user_id = fields.Many2one(
+        "res.users",
+        string="Assign Unassigned Leads To",
+        domain="[('share', '=', False)]",
+        help="Salesperson of the leads whose row names nobody (no 负责人 / 跟进人 column, or a "
+        "name that is no user); their follow-up logs are credited to this salesperson too.",
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        help="Sales team of every imported lead; empty: the team of each lead's salesperson. "
+        "Stage names are looked up in this team's pipeline.",
+    )
+    currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Amounts In", help="The company's currency."
+    )
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
     # Preview
     row_count = fields.Integer(string="Rows", readonly=True)
     lead_create_count = fields.Integer(string="Leads to Create", readonly=True)
     lead_update_count = fields.Integer(string="Leads to Update", readonly=True)
     partner_create_count = fields.Integer(string="Customers to Create", readonly=True)
     log_create_count = fields.Integer(string="Follow-up Logs to Create", readonly=True)
+    moved_count = fields.Integer(
+        string="Past Follow-ups Moved",
+        readonly=True,
+        help="Open leads whose next follow-up date in the tracker is already past: they get a "
+        "follow-up spread over their grade's rhythm from today on working days instead, so "
+        "that nobody starts with hundreds overdue.",
+    )
+    reasons_to_create = fields.Char(string="Lost Reasons to Create", readonly=True)
+    unassigned_count = fields.Integer(
+        string="Leads Without Salesperson",
+        readonly=True,
+        help="Leads whose rows name no salesperson who is a user: they are imported "
+        "unassigned, without a follow-up, and their logs are credited to you. Choose whom to "
+        "assign them to above.",
+    )
     error_count = fields.Integer(string="Rows with Errors", readonly=True)
     error_ids = fields.One2many("sales.followup.import.error", "wizard_id", string="Problems")
+    preview_html = fields.Html(string="First Leads", readonly=True, sanitize=False)
     message = fields.Char(readonly=True)
+    background = fields.Boolean(compute="_compute_background")
     # Result
     lead_ids = fields.Many2many("crm.lead", string="Imported Leads", readonly=True)
+    job_id = fields.Many2one("sales.followup.import.job", string="Background Import", readonly=True)
+    job_state = fields.Selection(related="job_id.state", string="Job Status")
+    job_progress = fields.Float(related="job_id.progress", string="Progress")
     error_file = fields.Binary(string="Rows with Errors (CSV)", readonly=True, attachment=False)
     error_filename = fields.Char(readonly=True)
 
@@ -69,6 +119,11 @@ class SalesFollowupImport(models.TransientModel):
     def _compute_several_sheets(self):
         for wizard in self:
             wizard.several_sheets = len(wizard.sheet_ids) > 1
+
+    @api.depends("row_count")
+    def _compute_background(self):
+        for wizard in self:
+            wizard.background = wizard.row_count > BACKGROUND_ROWS
 
     # ------------------------------------------------------------
     # Actions
@@ -86,8 +141,8 @@ class SalesFollowupImport(models.TransientModel):
         chosen = self.sheet_ids[:1]
         for record, sheet in zip(self.sheet_ids, sheets, strict=True):
             try:
-                tp.find_header(sheet.rows())
-            except tp.TrackerError:
+                tcol.find_header(sheet.rows())
+            except tr.TrackerError:
                 continue
             chosen = record
             break
@@ -98,18 +153,19 @@ class SalesFollowupImport(models.TransientModel):
         """(Re)detect the header and the columns of the chosen sheet, then preview."""
         self.ensure_one()
         sheet = self._sheet()
-        top = list(itertools.islice(sheet.rows(), tp.HEADER_SCAN_ROWS + 1))
-        if not any(any(not tp.is_empty(cell) for cell in row) for row in top):
+        top = list(itertools.islice(sheet.rows(), tcol.HEADER_SCAN_ROWS + 1))
+        if not any(any(not tc.is_empty(cell) for cell in row) for row in top):
             raise UserError(_("Sheet '%s' is empty.", sheet.name))
         rows = iter(top)
         try:
-            header_index, header = tp.find_header(rows)
-        except tp.TrackerError as error:
+            header_index, header = tcol.find_header(rows)
+        except tr.TrackerError as error:
             raise UserError(
-                _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._error_text(error))
+                _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._text(error))
             ) from None
         samples = next(rows, None) or []
         self.column_ids.unlink()
+        self.stage_line_ids.unlink()
         self.header_row = header_index + 1
         self.column_ids = [
             (
@@ -117,49 +173,82 @@ class SalesFollowupImport(models.TransientModel):
                 0,
                 {
                     "index": index,
-                    "header": tp.as_text(cell) or _("(column %s)", index + 1),
-                    "target": tp.match_header(cell),
-                    "sample": tp.as_text(samples[index])[:80] if index < len(samples) else "",
+                    "header": tc.as_text(cell) or _("(column %s)", index + 1),
+                    "target": tcol.match_header(cell),
+                    "sample": tc.as_text(samples[index])[:80] if index < len(samples) else "",
                 },
             )
             for index, cell in enumerate(header)
-            if not tp.is_empty(cell) or (index < len(samples) and not tp.is_empty(samples[index]))
+            if not tc.is_empty(cell) or (index < len(samples) and not tc.is_empty(samples[index]))
         ]
         return self.action_preview()
 
     def action_preview(self):
-        """Dry run: count what the import would create and list the problems. Nothing is
-        written."""
+        """Dry run: what the import would write, and the problems. Nothing is written."""
         self.ensure_one()
-        plan = self._analyse()
-        self._show_plan(plan)
+        self._show(self._analyse())
         self.write({"state": "preview", "message": False})
         return self._reopen()
 
     def action_import(self):
         self.ensure_one()
-        summary = self._analyse()
-        self._show_plan(summary)
-        if summary["error_rows"] and not self.skip_errors:
+        analysis = self._analyse()
+        self._show(analysis)
+        if analysis["error_rows"] and not self.skip_errors:
             self.state = "preview"
             self.message = _(
                 "%s rows have errors: nothing was imported. Fix them in the file (download the "
                 "rows with errors below), or tick 'Skip rows with errors'.",
-                len(summary["error_rows"]),
+                len(analysis["error_rows"]),
             )
             return self._reopen()
-        leads = self._execute(summary)
+        config = {
+            "mapping": {str(index): key for index, key in self._mapping().items()},
+            "options": self._loader_options(),
+            "skip_rows": sorted(analysis["error_rows"]),
+            "skip_keys": [list(key) for key in analysis["error_keys"]],
+        }
+        if self.background:
+            job = self.env["sales.followup.import.job"]._start(self, config)
+            self.write(
+                {
+                    "state": "running",
+                    "job_id": job.id,
+                    "message": _(
+                        "%(rows)s rows are imported in the background; you are notified when "
+                        "it is done. You can close this window and go on working.",
+                        rows=self.row_count,
+                    ),
+                }
+            )
+            return self._reopen()
+        leads, log_count = self._import_now(config)
         self.write(
             {
                 "state": "done",
                 "lead_ids": [(6, 0, leads.ids)],
+                "log_create_count": log_count,
                 "message": _(
                     "%(leads)s leads imported, %(skipped)s rows with errors left out.",
                     leads=len(leads),
-                    skipped=len(summary["error_rows"]),
+                    skipped=len(analysis["error_rows"]),
                 ),
             }
         )
+        return self._reopen()
+
+    def action_refresh(self):
+        """Show where the background import is."""
+        self.ensure_one()
+        if self.job_id.state in ("done", "failed"):
+            self.write(
+                {
+                    "state": "done",
+                    "message": self.job_id.message,
+                    "lead_ids": [(6, 0, self.job_id.lead_ids.ids)],
+                    "log_create_count": self.job_id.log_count,
+                }
+            )
         return self._reopen()
 
     def action_open_leads(self):
@@ -182,6 +271,7 @@ class SalesFollowupImport(models.TransientModel):
             "view_mode": "form",
             "target": "new",
             "name": _("Import Follow-up Tracker"),
+            "context": {"dialog_size": "extra-large"},
         }
 
     # ------------------------------------------------------------
@@ -192,9 +282,9 @@ class SalesFollowupImport(models.TransientModel):
         if not self.file:
             raise UserError(_("Tracker File: choose an .xls, .xlsx or .csv file."))
         try:
-            return tp.open_sheets(base64.b64decode(self.file), self.filename or "")
-        except tp.TrackerError as error:
-            raise UserError(_("Tracker File: %s", self._error_text(error))) from None
+            return tr.open_sheets(base64.b64decode(self.file), self.filename or "")
+        except tr.TrackerError as error:
+            raise UserError(_("Tracker File: %s", self._text(error))) from None
 
     def _sheet(self):
         sheets = self._open_sheets()
@@ -203,18 +293,28 @@ class SalesFollowupImport(models.TransientModel):
             raise UserError(_("Sheet: the file has no sheet number %s.", index + 1))
         return sheets[index]
 
-    def _error_text(self, error):
-        """What a TrackerError or a cell's ValueError says, in the user's language (the reader
-        raises lazy translations; other errors are shown as they come)."""
-        message = error.args[0] if error.args else None
+    def _text(self, message):
+        """A message of the tools (a lazy translation, or an error carrying one) in the user's
+        language."""
+        if isinstance(message, Exception):
+            message = message.args[0] if message.args else str(message)
         if isinstance(message, LazyGettext):
             return self.env._(message)
-        return str(error)
+        return str(message)
 
     def _column_labels(self):
         """{column key: label} in the user's language: the choices of "Imported As"."""
         field = self.env["sales.followup.import.column"]._fields["target"]
         return dict(field._description_selection(self.env))
+
+    def _mapping(self):
+        """{column index: column key} of the mapped columns."""
+        mapping = {column.index: column.target for column in self.column_ids if column.target}
+        if not (trows.CUSTOMER_KEYS & set(mapping.values())):
+            raise UserError(
+                _("Columns: map at least one column to Customer or Contact to import leads.")
+            )
+        return mapping
 
     def _data_rows(self):
         """(row number as Excel shows it, cells) after the header, empty rows left out."""
@@ -222,349 +322,178 @@ class SalesFollowupImport(models.TransientModel):
         for _index in range(self.header_row or 1):
             next(rows, None)
         for number, row in enumerate(rows, start=(self.header_row or 1) + 1):
-            if any(not tp.is_empty(cell) for cell in row):
+            if any(not tc.is_empty(cell) for cell in row):
                 yield number, row
 
-    # ------------------------------------------------------------
-    # Analysis: rows -> leads to write, and problems
-    # ------------------------------------------------------------
-
     def _parsed_rows(self):
-        """(row number, cells, parsed lead or None, problems) for each data row, streamed."""
-        mapping = {column.index: column.target for column in self.column_ids if column.target}
-        targets = set(mapping.values())
-        if not ({"partner_name", "partner_name_industry", "contact", "contact_function"} & targets):
-            raise UserError(
-                _("Columns: map at least one column to Customer or Contact to import leads.")
-            )
+        """(row number, cells, TrackerRow or None, problems) of each data row, streamed."""
+        mapping = self._mapping()
         today = fields.Date.context_today(self)
-        labels = self._column_labels()
         for number, row in self._data_rows():
             cells = {
-                target: row[index] if index < len(row) else None
-                for index, target in mapping.items()
+                key: row[index] if index < len(row) else None for index, key in mapping.items()
             }
-            parsed, problems = self._parse_row(number, cells, today, labels)
+            parsed, problems = trows.parse_row(number, cells, today)
             yield number, row, parsed, problems
 
+    # ------------------------------------------------------------
+    # Analysis: what the rows would give, and what is wrong with them
+    # ------------------------------------------------------------
+
     def _analyse(self):
-        """First pass over the sheet: problems, and per lead only what the preview and the
-        checks need (its rows, the values compared between its rows, fingerprints of its
-        contacts). The leads themselves are built again, chunk by chunk, when importing, so
-        memory does not grow with the whole file."""
-        problems, raw_rows, keys = [], {}, {}
+        """One pass over the sheet, keeping per lead only a digest (trows.LeadDigest) and the
+        first leads in full for the preview; then the names the rows use are looked up."""
+        problems, raw_rows, digests, previews = [], {}, {}, {}
         row_count = 0
-        labels = self._column_labels()
         for number, row, parsed, row_problems in self._parsed_rows():
             row_count += 1
             problems.extend(row_problems)
-            row_error = any(level == "error" for *_rest, level in row_problems)
-            if row_error:
+            if any(problem.level == "error" for problem in row_problems):
                 raw_rows[number] = row
             if parsed is None:
                 continue
-            info = keys.get(parsed["key"])
-            if info is None:
-                info = keys[parsed["key"]] = {
-                    "key": parsed["key"],
-                    "rows": [number],
-                    "code": parsed["code"],
-                    "partner_name": parsed["partner_name"],
-                    "contact": parsed["contact"],
-                    "error": False,
-                    "contacts": set(),
-                    **{field: parsed[field] for field in CONFLICT_KEYS},
-                }
+            digest = digests.get(parsed.key)
+            if digest is None:
+                digests[parsed.key] = trows.LeadDigest.from_row(parsed)
+                if len(previews) < PREVIEW_LEADS:
+                    previews[parsed.key] = trows.LeadPlan(parsed)
             else:
-                conflict = self._conflict(info, parsed, labels)
-                if conflict:
-                    problems.append((number, *conflict, "error"))
+                clash = digest.add(parsed)
+                if clash:
+                    problems.append(clash)
                     raw_rows[number] = row
-                    info["error"] = True
+                    digest.error = True
                     continue
-                info["rows"].append(number)
-                for field in CONFLICT_KEYS:
-                    if info[field] is None:
-                        info[field] = parsed[field]
-            info["contacts"].update(
-                (contact["date"], contact["summary"].strip()) for contact in parsed["contacts"]
-            )
-            info["error"] = info["error"] or row_error
-        users = self._user_map()
-        for info in keys.values():
-            name = info["salesperson"]
-            if name and name.lower() not in users:
-                problems.append(
-                    (
-                        info["rows"][0],
-                        labels["salesperson"],
-                        name,
-                        _("no user with this name or login: the lead is imported unassigned"),
-                        "warning",
-                    )
-                )
+                if parsed.key in previews:
+                    previews[parsed.key].add(parsed)
+        for digest in digests.values():
+            problems.extend(digest.date_problems())
+        problems.extend(self._name_problems(digests))
+        error_rows = {problem.row for problem in problems if problem.level == "error"}
+        # A lead with an error in any of its rows is left out whole: nothing half-imported.
+        for digest in digests.values():
+            if error_rows.intersection(digest.rows):
+                digest.error = True
         return {
             "rows": row_count,
-            "keys": keys,
-            "problems": problems,
-            "error_rows": {row for row, *_rest, level in problems if level == "error"},
+            "digests": digests,
+            "previews": previews,
+            "problems": sorted(problems, key=lambda problem: problem.row),
+            "error_rows": error_rows,
+            "error_keys": {key for key, digest in digests.items() if digest.error},
             "raw_rows": raw_rows,
         }
 
-    def _parse_row(self, number, cells, today, labels):
-        """(parsed lead or None, problems) of one row; ``labels``: the columns' labels."""
+    def _name_problems(self, digests):
+        """Problems with the names the rows use: salespeople, stages. Refreshes the stage
+        mapping with the stage values found."""
+        loader = self.env["sales.followup.import.loader"]
         problems = []
+        users = loader._user_index()
+        for digest in digests.values():
+            for column, name in (
+                ("salesperson", digest.salesperson),
+                ("followup_user", digest.followup_user),
+            ):
+                found = loader._resolve_user(users, name)
+                if found == AMBIGUOUS:
+                    problems.append(
+                        trows.Problem(
+                            digest.rows[0],
+                            column,
+                            name,
+                            _("several users have this name: write the login instead"),
+                        )
+                    )
+                elif name and found is None and column == "salesperson":
+                    problems.append(
+                        trows.Problem(
+                            digest.rows[0],
+                            column,
+                            name,
+                            _("no user with this name or login: the lead is imported unassigned")
+                            if not self.assign_user_id
+                            else _(
+                                "no user with this name or login: the lead goes to %s",
+                                self.assign_user_id.name,
+                            ),
+                            "warning",
+                        )
+                    )
+        stage_rows = defaultdict(list)
+        for digest in digests.values():
+            if digest.stage:
+                stage_rows[digest.stage].extend(digest.rows[:1])
+        lines = self._sync_stage_lines({value: len(rows) for value, rows in stage_rows.items()})
+        for line in lines:
+            if line.stage_id or line.create_stage:
+                continue
+            message = (
+                _("this stage matches several stages: choose one in the Stage Mapping tab")
+                if line.match == "ambiguous"
+                else _("unknown stage: map it to a stage or tick Create in the Stage Mapping tab")
+            )
+            problems.extend(
+                trows.Problem(row, "stage", line.value, message) for row in stage_rows[line.value]
+            )
+        return problems
 
-        def problem(key, value, message, level="error"):
-            problems.append((number, labels.get(key, key), tp.as_text(value)[:200], message, level))
-
-        for key, value in cells.items():
-            if isinstance(value, tp.FormulaCell):
-                problem(
-                    key,
-                    value.formula,
-                    _(
-                        "formula without a computed value: open the file "
-                        "in Excel, let it calculate, save it and import again"
-                    ),
-                )
-                cells[key] = None
-        partner_name = tp.as_text(cells.get("partner_name"))
-        industry = tp.as_text(cells.get("industry"))
-        if cells.get("partner_name_industry") is not None:
-            partner_name, industry = tp.split_parenthesis(cells["partner_name_industry"])
-        contact = tp.as_text(cells.get("contact"))
-        function = tp.as_text(cells.get("function"))
-        if cells.get("contact_function") is not None:
-            contact, function = tp.split_parenthesis(cells["contact_function"])
-        if not partner_name and not contact:
-            problem("partner_name", None, _("no customer name and no contact: cannot make a lead"))
-            return None, problems
-
-        def date_of(key, default_year=None):
-            try:
-                return tp.parse_date(cells.get(key), default_year)
-            except ValueError as error:
-                problem(key, cells.get(key), self._error_text(error))
-                return None
-
-        first_contact = date_of("first_contact")
-        followup_date = date_of("followup_date", first_contact and first_contact.year)
-        close_date = date_of("close_date", first_contact and first_contact.year)
-        next_date = date_of("next_date", first_contact and first_contact.year)
-        year = (first_contact or followup_date or close_date or today).year
-        try:
-            amount, amount_note = tp.parse_amount(cells.get("amount"))
-        except ValueError as error:
-            problem("amount", cells.get("amount"), self._error_text(error))
-            amount, amount_note = None, ""
-        if amount_note:
-            amount_note = self.env._(amount_note)
-        try:
-            status = tp.parse_status(cells.get("status"))
-        except ValueError as error:
-            problem("status", cells.get("status"), self._error_text(error))
-            status = None
-        try:
-            grade = tp.parse_grade(cells.get("grade"))
-        except ValueError as error:
-            problem("grade", cells.get("grade"), self._error_text(error))
-            grade = None
-
-        contacts = []
-        record = tp.as_text(cells.get("followup_record"))
-        try:
-            pieces = tp.split_followup_record(record, year, first_contact)
-        except ValueError as error:
-            problem("followup_record", record, self._error_text(error))
-            pieces = []
-        row_method = (
-            tp.parse_method(tp.as_text(cells.get("method"))) if cells.get("method") else None
+    def _sync_stage_lines(self, counts):
+        """The stage mapping: one line per stage value of the file, matched by name in any
+        language or by the stages' tracker names; what the user chose is kept."""
+        lines = {line.value: line for line in self.stage_line_ids}
+        (
+            self.stage_line_ids - self.stage_line_ids.filtered(lambda line: line.value in counts)
+        ).unlink()
+        new_values = [value for value in counts if value not in lines]
+        matches = self.env["sales.followup.import.loader"]._match_stages(
+            new_values, self.team_id.id
         )
-        for day, method, summary, answered in pieces:
-            day = day or followup_date or first_contact
-            if day is None:
-                problem(
-                    "followup_record",
-                    summary,
-                    _(
-                        "this contact has no date, and the row gives "
-                        "neither a follow-up nor a first-contact date"
-                    ),
-                )
-                continue
-            if day > today:
-                problem("followup_record", summary, _("contact dated %s, in the future", day))
-                continue
-            contacts.append(
+        create = []
+        for value in new_values:
+            stage_ids = matches[value]
+            create.append(
                 {
-                    "date": day,
-                    "method": row_method if len(pieces) == 1 and row_method else method,
-                    "summary": summary,
-                    "responded": answered,
+                    "wizard_id": self.id,
+                    "value": value,
+                    "row_count": counts[value],
+                    "stage_id": stage_ids[0] if len(stage_ids) == 1 else False,
+                    "match": "found"
+                    if len(stage_ids) == 1
+                    else ("ambiguous" if stage_ids else "unknown"),
                 }
             )
-        if contacts:
-            feedback = tp.as_text(cells.get("feedback"))
-            if feedback:
-                contacts[-1]["customer_words"] = feedback
-                contacts[-1]["responded"] = contacts[-1]["responded"] and tp.responded(feedback)
-            if cells.get("next_action") is not None:
-                contacts[-1]["next_action"] = tp.as_text(cells.get("next_action"))[:250]
-        if first_contact and first_contact > today:
-            problem("first_contact", cells.get("first_contact"), _("first contact in the future"))
+        self.env["sales.followup.import.stage"].create(create)
+        for value, line in lines.items():
+            if value in counts:
+                line.row_count = counts[value]
+        return self.stage_line_ids.sorted("value")
 
-        code = tp.as_text(cells.get("code"))
-        phone = tp.as_text(cells.get("phone"))
-        key = (
-            ("code", code) if code else ("name", partner_name or contact, re.sub(r"\D", "", phone))
+    def _loader_options(self):
+        """What the loader needs besides the rows: the stage of each stage value (stages the
+        user asked for are created now), the default salesperson, the team."""
+        to_create = self.stage_line_ids.filtered(
+            lambda line: line.create_stage and not line.stage_id
         )
-        description = "\n".join(
-            text
-            for text in (
-                tp.as_text(cells.get("need")),
-                amount_note,
-                tp.as_text(cells.get("notes")),
-                record if not contacts and record else "",
-            )
-            if text
+        created = self.env["sales.followup.import.loader"]._create_stages(
+            to_create.mapped("value"), self.team_id.id
         )
-        return (
-            {
-                "key": key,
-                "code": code,
-                "partner_name": partner_name,
-                "industry": industry,
-                "contact": contact,
-                "function": function,
-                "phone": phone,
-                "email": tp.as_text(cells.get("email")),
-                "address": tp.as_text(cells.get("address")),
-                "need": tp.as_text(cells.get("need")),
-                "description": description,
-                "status": status,
-                "grade": grade,
-                "amount": amount,
-                "close_date": close_date,
-                "next_date": next_date,
-                "next_action": tp.as_text(cells.get("next_action")),
-                "source": tp.as_text(cells.get("source")),
-                "salesperson": tp.as_text(cells.get("salesperson")),
-                "stage": tp.as_text(cells.get("stage")),
-                "lost_reason": tp.as_text(cells.get("lost_reason")),
-                "contacts": contacts,
+        for line in to_create:
+            line.stage_id = created[line.value]
+        return {
+            "stage_map": {
+                line.value: line.stage_id.id for line in self.stage_line_ids if line.stage_id
             },
-            problems,
-        )
-
-    def _conflict(self, first, other, labels):
-        """(column, value, message) when two rows of one lead disagree; ``labels``: the
-        columns' labels."""
-        for field in CONFLICT_KEYS:
-            if (
-                first[field] is not None
-                and other[field] is not None
-                and first[field] != other[field]
-            ):
-                return (
-                    labels[field],
-                    str(other[field]),
-                    _(
-                        "same lead as row %(row)s (%(key)s) but %(field)s differs: %(a)s / %(b)s",
-                        row=first["rows"][0],
-                        key=first["code"] or first["partner_name"],
-                        field=labels[field],
-                        a=first[field],
-                        b=other[field],
-                    ),
-                )
-        return None
-
-    def _resolve(self, leads):
-        """Find the records the leads refer to, in a few grouped searches: salespeople,
-        existing leads (re-import), customers and existing logs."""
-        users = self._user_map()
-        for lead in leads:
-            name = lead["salesperson"]
-            lead["user"] = users.get(name.lower()) if name else None
-        existing = self._match_existing(leads)
-        for lead in leads:
-            lead["existing"] = existing.get(lead["key"])
-        companies = {lead["partner_name"] for lead in leads if lead["partner_name"]}
-        existing_partners = (
-            {
-                partner.name: partner
-                for partner in self.env["res.partner"].search(
-                    [("name", "in", list(companies)), ("is_company", "=", True)]
-                )
-            }
-            if companies
-            else {}
-        )
-        for lead in leads:
-            lead["partner"] = existing_partners.get(lead["partner_name"])
-        # Logs already there (re-import): same lead, day and text.
-        existing_leads = [lead["existing"].id for lead in leads if lead["existing"]]
-        known = set()
-        if existing_leads:
-            for log in self.env["sales.followup.log"].search([("lead_id", "in", existing_leads)]):
-                known.add((log.lead_id.id, log.date.date(), log.summary.strip()))
-        for lead in leads:
-            lead_id = lead["existing"].id if lead["existing"] else None
-            fresh, seen = [], set()
-            for contact in lead["contacts"]:
-                signature = (lead_id, contact["date"], contact["summary"].strip())
-                if signature in known or signature in seen:
-                    continue
-                seen.add(signature)
-                fresh.append(contact)
-            lead["contacts"] = fresh
-
-    def _user_map(self):
-        """Internal users by lower-cased name, login and each word of the name ("王磊 Wang Lei"
-        is found as "王磊" and as "Wang Lei" too)."""
-        by_name = {}
-        for user in self.env["res.users"].search([("share", "=", False)]):
-            by_name.setdefault(user.name.strip().lower(), user)
-            by_name.setdefault(user.login.strip().lower(), user)
-            for part in user.name.split():
-                by_name.setdefault(part.strip().lower(), user)
-        return by_name
-
-    def _match_existing(self, leads):
-        """{lead key: existing lead} by lead code, else by customer name + phone (re-import)."""
-        Lead = self.env["crm.lead"].with_context(active_test=False)
-        codes = [lead["code"] for lead in leads if lead["code"]]
-        by_code = (
-            {lead.followup_code: lead for lead in Lead.search([("followup_code", "in", codes)])}
-            if codes
-            else {}
-        )
-        names = [lead["partner_name"] or lead["contact"] for lead in leads if not lead["code"]]
-        by_name = {}
-        if names:
-            for record in Lead.search(
-                ["|", ("partner_name", "in", names), ("contact_name", "in", names)]
-            ):
-                phone = re.sub(r"\D", "", record.phone or "")
-                for name in {record.partner_name, record.contact_name} - {False}:
-                    by_name.setdefault((name, phone), record)
-        found = {}
-        for lead in leads:
-            record = by_code.get(lead["code"]) if lead["code"] else by_name.get(lead["key"][1:])
-            if record:
-                found[lead["key"]] = record
-        return found
-
-    def _show_plan(self, plan):
-        """Preview figures from the first pass: what the import would create or update."""
-        leads = [info for info in plan["keys"].values() if not info["error"]]
-        existing = self._match_existing(leads)
-        names = {
-            info["partner_name"]
-            for info in leads
-            if info["partner_name"] and info["key"] not in existing
+            "assign_user_id": self.assign_user_id.id or False,
+            "team_id": self.team_id.id or False,
         }
+
+    def _show(self, analysis):
+        """Preview figures and the first leads as they will be imported."""
+        loader = self.env["sales.followup.import.loader"]
+        digests = [digest for digest in analysis["digests"].values() if not digest.error]
+        existing = loader._match_existing(digests)
+        names = {d.partner_name for d in digests if d.partner_name and d.key not in existing}
         known_partners = (
             set(
                 self.env["res.partner"]
@@ -574,279 +503,202 @@ class SalesFollowupImport(models.TransientModel):
             if names
             else set()
         )
-        known_logs = defaultdict(set)
-        if existing:
-            for log in self.env["sales.followup.log"].search(
-                [("lead_id", "in", [lead.id for lead in existing.values()])]
-            ):
-                known_logs[log.lead_id.id].add((log.date.date(), log.summary.strip()))
-        log_count = 0
-        for info in leads:
-            record = existing.get(info["key"])
-            log_count += (
-                len(info["contacts"] - known_logs[record.id]) if record else len(info["contacts"])
+        known = loader._known_contacts(self.env["crm.lead"].union(*existing.values()))
+        log_count = sum(
+            len(digest.signatures - known[existing[digest.key].id])
+            if digest.key in existing
+            else len(digest.signatures)
+            for digest in digests
+        )
+        today = fields.Date.context_today(self)
+        moved = sum(
+            1
+            for digest in digests
+            if digest.status not in ("converted", "lost", "dormant")
+            and digest.next_date
+            and digest.next_date < today
+        )
+        users = loader._user_index()
+        unassigned = (
+            0
+            if self.assign_user_id
+            else sum(
+                1
+                for digest in digests
+                if not isinstance(loader._resolve_user(users, digest.salesperson), int)
+                and not isinstance(loader._resolve_user(users, digest.followup_user), int)
             )
+        )
+        reasons = loader._match_lost_reasons(
+            {d.lost_reason for d in digests if d.status == "lost" and d.lost_reason}
+        )
+        labels = self._column_labels()
         errors = [
             (
                 0,
                 0,
-                {"row": row, "column": column, "value": value, "message": message, "level": level},
+                {
+                    "row": problem.row,
+                    "column": labels.get(problem.column, problem.column),
+                    "value": problem.value,
+                    "message": self._text(problem.message),
+                    "level": problem.level,
+                },
             )
-            for row, column, value, message, level in plan["problems"][:2000]
+            for problem in analysis["problems"][:MAX_PROBLEMS]
         ]
         self.error_ids.unlink()
         self.write(
             {
-                "row_count": plan["rows"],
-                "lead_create_count": len(leads) - len(existing),
+                "row_count": analysis["rows"],
+                "lead_create_count": len(digests) - len(existing),
                 "lead_update_count": len(existing),
                 "partner_create_count": len(names - known_partners),
                 "log_create_count": log_count,
-                "error_count": len(plan["error_rows"]),
+                "moved_count": moved,
+                "unassigned_count": unassigned,
+                "reasons_to_create": ", ".join(
+                    sorted(name for name, reason in reasons.items() if not reason)
+                )
+                or False,
+                "error_count": len(analysis["error_rows"]),
                 "error_ids": errors,
-                "error_file": self._error_file(plan),
+                "error_file": self._error_file(analysis),
                 "error_filename": f"{(self.filename or 'tracker').rsplit('.', 1)[0]}_errors.csv"
-                if plan["error_rows"]
+                if analysis["error_rows"]
                 else False,
+                "preview_html": self._preview_html(analysis["previews"].values(), today),
             }
         )
 
-    def _error_file(self, plan):
-        """The rows with errors, as they were, plus what is wrong: to fix and import again."""
-        if not plan["error_rows"]:
+    def _preview_html(self, plans, today):
+        """The first leads as they will be imported (the loader's own values)."""
+        loader = self.env["sales.followup.import.loader"]
+        users = loader._user_index()
+        stages = {line.value: line for line in self.stage_line_ids}
+        status_labels = dict(
+            self.env["crm.lead"]._fields["followup_status"]._description_selection(self.env)
+        )
+        methods = dict(
+            self.env["sales.followup.log"]._fields["method"]._description_selection(self.env)
+        )
+        leads = []
+        for plan in plans:
+            user_id = (
+                loader._resolve_user(users, plan.salesperson)
+                or loader._resolve_user(users, plan.followup_user)
+                or self.assign_user_id.id
+            )
+            user = self.env["res.users"].browse(user_id if isinstance(user_id, int) else [])
+            line = stages.get(plan.stage)
+            status = plan.import_status
+            closed = status in ("converted", "lost")
+            if closed or status == "dormant" or not user:
+                next_text = "–"
+            elif plan.next_date and plan.next_date >= today:
+                next_text = fields.Date.to_string(plan.next_date)
+            else:
+                next_text = _("spread over the grade's rhythm")
+            leads.append(
+                {
+                    "title": plan.lead_title,
+                    "customer": plan.partner_name or plan.contact,
+                    "stage": (line.stage_id.name if line and line.stage_id else plan.stage) or "–",
+                    "status": status_labels.get(status, status),
+                    "lead_date": plan.lead_date,
+                    "closing_date": plan.closing_date if closed else None,
+                    "next": next_text,
+                    "user": user.name or _("Unassigned"),
+                    "logs": [
+                        {
+                            "date": contact.date,
+                            "method": methods.get(contact.method, contact.method),
+                            "summary": contact.summary[:80],
+                        }
+                        for contact in plan.sorted_contacts()
+                    ],
+                }
+            )
+        return self.env["ir.qweb"]._render(
+            "sales_followup.import_preview", {"leads": leads, "currency": self.currency_id}
+        )
+
+    def _error_file(self, analysis):
+        """The rows left out, as they were, plus what is wrong: to fix and import again (all
+        the rows of a lead left out, so that the fixed file brings the whole lead). Cells that
+        a spreadsheet would run as formulas are written as text."""
+        if not analysis["error_rows"]:
             return False
+        wanted = set(analysis["error_rows"])
+        for digest in analysis["digests"].values():
+            if digest.error:
+                wanted.update(digest.rows)
+        raw_rows = {number: row for number, row in analysis["raw_rows"].items() if number in wanted}
+        if wanted - raw_rows.keys():
+            for number, row in self._data_rows():
+                if number in wanted:
+                    raw_rows[number] = row
+        labels = self._column_labels()
         messages = defaultdict(list)
-        for row, column, _value, message, level in plan["problems"]:
-            if level == "error":
-                messages[row].append(_("%(column)s: %(problem)s", column=column, problem=message))
+        for problem in analysis["problems"]:
+            if problem.level == "error":
+                messages[problem.row].append(
+                    _(
+                        "%(column)s: %(problem)s",
+                        column=labels.get(problem.column, problem.column),
+                        problem=self._text(problem.message),
+                    )
+                )
         headers = {column.index: column.header for column in self.column_ids}
-        width = max([len(row) for row in plan["raw_rows"].values()] + [max(headers, default=0) + 1])
+        width = max([len(row) for row in raw_rows.values()] + [max(headers, default=0) + 1])
         output = io.StringIO()
         writer = csv.writer(output)
-        writer.writerow([_("Row"), *[headers.get(i, "") for i in range(width)], _("Errors")])
-        for number in sorted(plan["raw_rows"]):
-            row = list(plan["raw_rows"][number]) + [None] * width
+        safe = tc.csv_safe
+        writer.writerow([_("Row"), *[safe(headers.get(i, "")) for i in range(width)], _("Errors")])
+        for number in sorted(raw_rows):
+            row = list(raw_rows[number]) + [None] * width
             writer.writerow(
-                [number, *[tp.as_text(cell) for cell in row[:width]], "; ".join(messages[number])]
+                [
+                    number,
+                    *[safe(tc.as_text(cell)) for cell in row[:width]],
+                    safe("; ".join(messages[number])),
+                ]
             )
         return base64.b64encode(output.getvalue().encode("utf-8-sig"))
 
     # ------------------------------------------------------------
-    # Writing (one transaction)
+    # Importing now (small files)
     # ------------------------------------------------------------
 
-    def _execute(self, summary):
-        """Second pass: build the leads again from the rows and write them chunk by chunk,
-        flushing and emptying the caches in between. Rows of one lead in different chunks meet
-        again through the re-import matching (the lead written by an earlier chunk is found)."""
-        skip_keys = {key for key, info in summary["keys"].items() if info["error"]}
-        imported = []
+    def _import_now(self, config):
+        """Build the leads again from the rows and write them chunk by chunk, flushing and
+        emptying the caches in between. Rows of one lead in different chunks meet again through
+        the re-import matching (the lead written by an earlier chunk is found)."""
+        skip_rows = set(config["skip_rows"])
+        skip_keys = {tuple(key) for key in config["skip_keys"]}
+        loader = self.env["sales.followup.import.loader"]
+        imported, log_count = [], 0
         chunk = {}
 
         def write_chunk():
-            leads = list(chunk.values())
-            self._resolve(leads)
-            imported.extend(self._execute_leads(leads).ids)
+            nonlocal log_count
+            leads, logs = loader._import_plans(list(chunk.values()), config["options"])
+            imported.extend(leads.ids)
+            log_count += logs
             self.env.flush_all()
             self.env.invalidate_all()
             chunk.clear()
 
         for number, _row, parsed, _problems in self._parsed_rows():
-            if parsed is None or number in summary["error_rows"] or parsed["key"] in skip_keys:
+            if parsed is None or number in skip_rows or parsed.key in skip_keys:
                 continue
-            lead = chunk.get(parsed["key"])
-            if lead:
-                lead["contacts"].extend(parsed["contacts"])
-                for field in (
-                    "next_date",
-                    "next_action",
-                    "close_date",
-                    "lost_reason",
-                    *CONFLICT_KEYS,
-                ):
-                    lead[field] = lead[field] or parsed[field]
+            plan = chunk.get(parsed.key)
+            if plan:
+                plan.add(parsed)
                 continue
             if len(chunk) >= CREATE_BATCH:
                 write_chunk()
-            chunk[parsed["key"]] = parsed
+            chunk[parsed.key] = trows.LeadPlan(parsed)
         if chunk:
             write_chunk()
-        return self.env["crm.lead"].browse(list(dict.fromkeys(imported)))
-
-    def _execute_leads(self, leads):
-        if not leads:
-            return self.env["crm.lead"]
-        sources = self._find_or_create("utm.source", {lead["source"] for lead in leads})
-        industries = self._find_or_create(
-            "res.partner.industry", {lead["industry"] for lead in leads}
-        )
-        reasons = self._find_or_create("crm.lost.reason", {lead["lost_reason"] for lead in leads})
-        stages = {stage.name.strip().lower(): stage for stage in self.env["crm.stage"].search([])}
-
-        # Customers (companies) and their contacts.
-        to_create = {}
-        for lead in leads:
-            name = lead["partner_name"]
-            if name and not lead["partner"] and name not in to_create:
-                to_create[name] = {
-                    "name": name,
-                    "is_company": True,
-                    "industry_id": industries.get(lead["industry"], False),
-                    "phone": lead["phone"] or False,
-                    "street": lead["address"] or False,
-                }
-        created = (
-            self.env["res.partner"]
-            .with_context(tracking_disable=True, mail_create_nolog=True)
-            .create(list(to_create.values()))
-        )
-        partners = dict(zip(to_create, created, strict=True))
-        for lead in leads:
-            lead["partner"] = lead["partner"] or partners.get(lead["partner_name"])
-        contact_vals = {}
-        for lead in leads:
-            if lead["contact"] and lead["partner"] and not lead["existing"]:
-                contact_vals.setdefault(
-                    (lead["partner"].id, lead["contact"]),
-                    {
-                        "name": lead["contact"],
-                        "parent_id": lead["partner"].id,
-                        "function": lead["function"] or False,
-                        "phone": lead["phone"] or False,
-                        "email": lead["email"] or False,
-                    },
-                )
-        self.env["res.partner"].with_context(tracking_disable=True, mail_create_nolog=True).create(
-            list(contact_vals.values())
-        )
-
-        # Leads
-        def lead_values(lead):
-            values = {
-                "name": lead["need"] or lead["partner_name"] or lead["contact"],
-                "type": "opportunity",
-                "partner_id": lead["partner"].id if lead["partner"] else False,
-                "partner_name": lead["partner_name"] or False,
-                "contact_name": lead["contact"] or False,
-                "function": lead["function"] or False,
-                "phone": lead["phone"] or False,
-                "email_from": lead["email"] or False,
-                "street": lead["address"] or False,
-                "description": lead["description"] or False,
-            }
-            if lead["user"]:
-                values["user_id"] = lead["user"].id
-            elif not lead["existing"]:
-                values["user_id"] = False
-            if lead["source"]:
-                values["source_id"] = sources[lead["source"]]
-            if lead["amount"] is not None:
-                values["expected_revenue"] = lead["amount"]
-            if lead["grade"]:
-                values["followup_grade"] = lead["grade"]
-            if lead["code"] and not lead["existing"]:
-                values["followup_code"] = lead["code"]
-            stage = stages.get(lead["stage"].lower()) if lead["stage"] else None
-            if stage and not stage.is_won:
-                values["stage_id"] = stage.id
-            return values
-
-        Lead = self.env["crm.lead"].with_context(
-            mail_create_nolog=True, sales_followup_import=True, tracking_disable=True
-        )
-        new = [lead for lead in leads if not lead["existing"]]
-        for start in range(0, len(new), CREATE_BATCH):
-            batch = new[start : start + CREATE_BATCH]
-            records = Lead.create([lead_values(lead) for lead in batch])
-            for lead, record in zip(batch, records, strict=True):
-                lead["record"] = record
-        for lead in leads:
-            if lead["existing"]:
-                lead["record"] = lead["existing"]
-                lead["record"].with_context(tracking_disable=True).write(lead_values(lead))
-        records = self.env["crm.lead"].browse([lead["record"].id for lead in leads])
-
-        # Follow-up logs, in bulk: the follow-ups are scheduled once per lead below.
-        log_vals = []
-        for lead in leads:
-            for contact in lead["contacts"]:
-                log_vals.append(
-                    {
-                        "lead_id": lead["record"].id,
-                        "date": datetime.datetime.combine(contact["date"], datetime.time(9, 0)),
-                        "user_id": (lead["user"] or self.env.user).id,
-                        "method": contact["method"],
-                        "summary": contact["summary"],
-                        "customer_words": contact.get("customer_words") or False,
-                        "customer_responded": contact["responded"],
-                        "next_action": contact.get("next_action") or False,
-                        "due_date": False,
-                    }
-                )
-        Log = self.env["sales.followup.log"].with_context(sales_followup_import=True)
-        for start in range(0, len(log_vals), CREATE_BATCH * 5):
-            Log.create(log_vals[start : start + CREATE_BATCH * 5])
-
-        records._followup_after_import({lead["record"].id: lead["next_date"] for lead in leads})
-        self._apply_outcomes(leads, reasons)
-        records._followup_apply_risk_rules()
-        return records
-
-    def _apply_outcomes(self, leads, reasons):
-        """Won, lost and dormant leads go through Odoo's own flows."""
-        won = self.env["crm.lead"]
-        lost = defaultdict(lambda: self.env["crm.lead"])
-        close_dates = {}
-        dormant = defaultdict(lambda: self.env["crm.lead"])
-        today = fields.Date.context_today(self)
-        for lead in leads:
-            record, status = lead["record"], lead["status"]
-            if status == "converted" and not record.stage_id.is_won:
-                won |= record
-            elif status == "lost" and record.active:
-                lost[reasons.get(lead["lost_reason"], False)] |= record
-            elif (
-                status == "dormant"
-                and record.active
-                and record.followup_status
-                in (
-                    "to_contact",
-                    "in_progress",
-                )
-            ):
-                wakeup = (
-                    lead["next_date"]
-                    if lead["next_date"] and lead["next_date"] > today
-                    else (today + relativedelta(months=3))
-                )
-                dormant[wakeup] |= record
-            if status in ("converted", "lost") and lead["close_date"]:
-                close_dates[record.id] = lead["close_date"]
-        if won:
-            won.action_set_won()
-        for reason_id, records in lost.items():
-            records.action_set_lost(lost_reason_id=reason_id)
-        for wakeup, records in dormant.items():
-            records._followup_set_dormant(wakeup)
-        by_date = defaultdict(list)
-        for lead_id, day in close_dates.items():
-            by_date[day].append(lead_id)
-        for day, ids in by_date.items():
-            self.env["crm.lead"].with_context(active_test=False).browse(ids).write(
-                {"date_closed": datetime.datetime.combine(day, datetime.time(12, 0))}
-            )
-
-    def _find_or_create(self, model, names):
-        """{name: id} for the given names, creating the missing records. These are reference
-        lists (sources, industries, lost reasons) that only administrators may extend by hand;
-        the import, run by sales managers, extends them by name only."""
-        names = {name for name in names if name}
-        if not names:
-            return {}
-        Model = self.env[model].sudo()
-        found = {record.name: record.id for record in Model.search([("name", "in", list(names))])}
-        missing = sorted(names - set(found))
-        if missing:
-            for record in Model.create([{"name": name} for name in missing]):
-                found[record.name] = record.id
-        return found
+        return self.env["crm.lead"].browse(list(dict.fromkeys(imported))), log_count

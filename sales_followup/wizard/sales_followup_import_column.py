@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from ..tools.tracker_parser import COLUMN_LABELS
+from ..tools.tracker_columns import COLUMN_LABELS
 
 
 class SalesFollowupImportColumn(models.TransientModel):

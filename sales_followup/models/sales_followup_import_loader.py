@@ -1,0 +1,466 @@
+import datetime
+import re
+from collections import defaultdict
+
+import pytz
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+
+# Leads created per ORM call, logs per ORM call.
+CREATE_BATCH = 500
+LOG_BATCH = 2500
+# A contact taken from a tracker is logged at this hour of its day, in the author's timezone.
+CONTACT_HOUR = 9
+# Stage "values" the stage mapping offers to create, and the marker of an ambiguous match.
+AMBIGUOUS = "ambiguous"
+
+
+class SalesFollowupImportLoader(models.AbstractModel):
+    """The database side of the tracker import: finding what the rows name (salespeople,
+    stages, lost reasons, leads imported before) and writing the leads, their customers and
+    their history. The parsing is in ``tools/``, the screens in the import wizard; the
+    background job and the wizard write through the same ``_import_plans``.
+
+    ``options`` (a dict, JSON-serialisable for the background job):
+    ``stage_map`` {tracker value: stage id}, ``assign_user_id``, ``team_id``.
+    """
+
+    _name = "sales.followup.import.loader"
+    _description = "Follow-up Tracker Import: Matching and Writing"
+
+    # ------------------------------------------------------------
+    # Matching names
+    # ------------------------------------------------------------
+
+    @api.model
+    def _user_index(self):
+        """{lower-cased name, login or word of the name: set of user ids} of internal users
+        ("王磊 Wang Lei" is found as "王磊" and as "Wang Lei" too)."""
+        index = defaultdict(set)
+        for user in self.env["res.users"].search([("share", "=", False)]):
+            for name in {user.name.strip(), user.login.strip(), *user.name.split()}:
+                if name:
+                    index[name.lower()].add(user.id)
+        return index
+
+    @api.model
+    def _resolve_user(self, index, name):
+        """The user id a tracker name designates, None when nobody, AMBIGUOUS when several."""
+        if not name:
+            return None
+        ids = index.get(name.strip().lower(), set())
+        if len(ids) > 1:
+            return AMBIGUOUS
+        return next(iter(ids), None)
+
+    @api.model
+    def _stage_domain(self, team_id):
+        return ["|", ("team_id", "=", False), ("team_id", "=", team_id)] if team_id else []
+
+    @api.model
+    def _match_stages(self, values, team_id=False):
+        """{tracker value: [stage ids]} by the stage's name in any installed language, else by
+        the names the stage lists for trackers (``followup_tracker_names``, e.g. 需求分析 for
+        Qualified). Several ids: the value is ambiguous; none: unknown."""
+        stages = (
+            self.env["crm.stage"]
+            .with_context(active_test=False)
+            .search(self._stage_domain(team_id))
+        )
+        by_name, by_synonym = defaultdict(set), defaultdict(set)
+        languages = [code for code, _name in self.env["res.lang"].get_installed()]
+        for stage in stages:
+            for lang in languages:
+                by_name[_normalize(stage.with_context(lang=lang).name)].add(stage.id)
+            for synonym in (stage.followup_tracker_names or "").replace("，", ",").split(","):
+                if synonym.strip():
+                    by_synonym[_normalize(synonym)].add(stage.id)
+        result = {}
+        for value in values:
+            key = _normalize(value)
+            result[value] = sorted(by_name.get(key) or by_synonym.get(key) or ())
+        return result
+
+    @api.model
+    def _match_lost_reasons(self, names):
+        """{name: lost reason id or None (to be created)} by the reason's name in any installed
+        language."""
+        names = {name for name in names if name}
+        if not names:
+            return {}
+        languages = [code for code, _name in self.env["res.lang"].get_installed()]
+        known = {}
+        for reason in self.env["crm.lost.reason"].with_context(active_test=False).search([]):
+            for lang in languages:
+                known.setdefault(_normalize(reason.with_context(lang=lang).name), reason.id)
+        return {name: known.get(_normalize(name)) for name in names}
+
+    @api.model
+    def _match_existing(self, plans):
+        """{lead key: existing lead} by lead code, else by customer name + phone (the same file
+        imported again)."""
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        codes = [plan.code for plan in plans if plan.code]
+        by_code = (
+            {lead.followup_code: lead for lead in Lead.search([("followup_code", "in", codes)])}
+            if codes
+            else {}
+        )
+        names = [plan.partner_name or plan.contact for plan in plans if not plan.code]
+        by_name = {}
+        if names:
+            for record in Lead.search(
+                ["|", ("partner_name", "in", names), ("contact_name", "in", names)]
+            ):
+                phone = re.sub(r"\D", "", record.phone or "")
+                for name in {record.partner_name, record.contact_name} - {False}:
+                    by_name.setdefault((name, phone), record)
+        found = {}
+        for plan in plans:
+            record = by_code.get(plan.code) if plan.code else by_name.get(plan.key[1:])
+            if record:
+                found[plan.key] = record
+        return found
+
+    @api.model
+    def _known_contacts(self, leads):
+        """{lead id: {(day, summary)}} of the logs these leads already have."""
+        known = defaultdict(set)
+        if leads:
+            for log in self.env["sales.followup.log"].search([("lead_id", "in", leads.ids)]):
+                known[log.lead_id.id].add((log.date.date(), log.summary.strip()))
+        return known
+
+    @api.model
+    def _find_or_create(self, model, names):
+        """{name: id} for the given names, creating the missing records. These are reference
+        lists (sources, industries, lost reasons) that only administrators may extend by hand;
+        the import, run by sales managers, extends them by name only."""
+        names = {name for name in names if name}
+        if not names:
+            return {}
+        Model = self.env[model].sudo()
+        if model == "crm.lost.reason":
+            # Lost reasons by their name in any language (价格过高 is "Price too high").
+            found = {name: id_ for name, id_ in self._match_lost_reasons(names).items() if id_}
+        else:
+            found = {
+                record.name: record.id for record in Model.search([("name", "in", list(names))])
+            }
+        missing = sorted(names - set(found))
+        if missing:
+            for record in Model.create([{"name": name} for name in missing]):
+                found[record.name] = record.id
+        return found
+
+    @api.model
+    def _create_stages(self, values, team_id=False):
+        """{value: stage id} of new stages named after tracker values, after the last open
+        stage of the pipeline."""
+        if not values:
+            return {}
+        Stage = self.env["crm.stage"].sudo()
+        last = Stage.search(self._stage_domain(team_id) + [("is_won", "=", False)])
+        sequence = max(last.mapped("sequence"), default=0)
+        stages = Stage.create(
+            [
+                {"name": value, "sequence": sequence + index + 1, "team_id": team_id or False}
+                for index, value in enumerate(sorted(values))
+            ]
+        )
+        return {stage.name: stage.id for stage in stages}
+
+    # ------------------------------------------------------------
+    # Writing
+    # ------------------------------------------------------------
+
+    @api.model
+    def _import_plans(self, plans, options):
+        """Write the leads of ``plans`` (tools.tracker_rows.LeadPlan) with their customers,
+        contacts and history, in one transaction.
+
+        :return: (leads, number of logs written)
+        """
+        if not plans:
+            return self.env["crm.lead"], 0
+        today = fields.Date.context_today(self)
+        users = self._user_index()
+        default_user = options.get("assign_user_id") or False
+        stage_map = {value: stage_id for value, stage_id in options.get("stage_map", {}).items()}
+        existing = self._match_existing(plans)
+        known = self._known_contacts(
+            self.env["crm.lead"].browse([lead.id for lead in existing.values()])
+        )
+
+        def user_of(name):
+            user_id = self._resolve_user(users, name)
+            return user_id if isinstance(user_id, int) else False
+
+        for plan in plans:
+            plan.existing = existing.get(plan.key)
+            plan.user_id = user_of(plan.salesperson) or user_of(plan.followup_user) or default_user
+            lead_id = plan.existing.id if plan.existing else None
+            fresh, seen = [], set(known.get(lead_id, ()))
+            for contact in plan.sorted_contacts():
+                if contact.signature in seen:
+                    continue
+                seen.add(contact.signature)
+                fresh.append(contact)
+            plan.new_contacts = fresh
+
+        partners = self._write_partners(plans)
+        sources = self._find_or_create("utm.source", {plan.source for plan in plans})
+        reasons = self._find_or_create(
+            "crm.lost.reason",
+            {plan.lost_reason for plan in plans if plan.status == "lost" and plan.lost_reason},
+        )
+
+        Lead = self.env["crm.lead"].with_context(
+            mail_create_nolog=True, sales_followup_import=True, tracking_disable=True
+        )
+        new = [plan for plan in plans if not plan.existing]
+        for start in range(0, len(new), CREATE_BATCH):
+            batch = new[start : start + CREATE_BATCH]
+            records = Lead.create(
+                [
+                    self._lead_values(plan, partners, sources, stage_map, options, today)
+                    for plan in batch
+                ]
+            )
+            for plan, record in zip(batch, records, strict=True):
+                plan.record = record
+        for plan in plans:
+            if plan.existing:
+                plan.record = plan.existing
+                values = self._lead_values(plan, partners, sources, stage_map, options, today)
+                if plan.record.followup_start_date <= values["followup_start_date"]:
+                    del values["followup_start_date"]
+                del values["followup_origin"]
+                plan.record.with_context(sales_followup_import=True, tracking_disable=True).write(
+                    values
+                )
+        records = self.env["crm.lead"].browse([plan.record.id for plan in plans])
+
+        log_count = self._write_logs(plans, users)
+        self._apply_outcomes(plans, reasons, today)
+        self._schedule(plans, today)
+        records._followup_apply_risk_rules()
+        return records, log_count
+
+    @api.model
+    def _write_partners(self, plans):
+        """{company name: partner} of the customers (companies, created when missing) and their
+        contacts (new leads only)."""
+        companies = {plan.partner_name for plan in plans if plan.partner_name}
+        partners = {}
+        if companies:
+            for partner in self.env["res.partner"].search(
+                [("name", "in", list(companies)), ("is_company", "=", True)]
+            ):
+                partners.setdefault(partner.name, partner)
+        industries = self._find_or_create(
+            "res.partner.industry",
+            {plan.industry for plan in plans if plan.partner_name not in partners},
+        )
+        to_create = {}
+        for plan in plans:
+            name = plan.partner_name
+            if name and name not in partners and name not in to_create:
+                to_create[name] = {
+                    "name": name,
+                    "is_company": True,
+                    "industry_id": industries.get(plan.industry, False),
+                    "phone": plan.phone or False,
+                    "street": plan.address or False,
+                }
+        Partner = self.env["res.partner"].with_context(
+            tracking_disable=True, mail_create_nolog=True
+        )
+        created = Partner.create(list(to_create.values()))
+        partners.update(zip(to_create, created, strict=True))
+        contact_vals = {}
+        for plan in plans:
+            company = partners.get(plan.partner_name)
+            if plan.contact and company and not plan.existing:
+                contact_vals.setdefault(
+                    (company.id, plan.contact),
+                    {
+                        "name": plan.contact,
+                        "parent_id": company.id,
+                        "function": plan.function or False,
+                        "phone": plan.phone or False,
+                        "email": plan.email or False,
+                    },
+                )
+        Partner.create(list(contact_vals.values()))
+        return partners
+
+    @api.model
+    def _lead_values(self, plan, partners, sources, stage_map, options, today):
+        partner = partners.get(plan.partner_name)
+        values = {
+            "name": plan.lead_title,
+            "type": "opportunity",
+            "partner_id": partner.id if partner else False,
+            "partner_name": plan.partner_name or False,
+            "contact_name": plan.contact or False,
+            "function": plan.function or False,
+            "phone": plan.phone or False,
+            "email_from": plan.email or False,
+            "street": plan.address or False,
+            "description": "\n".join(
+                part
+                for part in (plan.description, plan.amount_note and self.env._(plan.amount_note))
+                if part
+            )
+            or False,
+            "followup_start_date": plan.lead_date or today,
+            "followup_origin": "import",
+        }
+        if plan.user_id or not plan.existing:
+            values["user_id"] = plan.user_id
+        if options.get("team_id"):
+            values["team_id"] = options["team_id"]
+        if plan.source:
+            values["source_id"] = sources[plan.source]
+        if plan.amount is not None:
+            values["expected_revenue"] = plan.amount
+        if plan.grade:
+            values["followup_grade"] = plan.grade
+        if plan.code and not plan.existing:
+            values["followup_code"] = plan.code
+        stage_id = stage_map.get(plan.stage) if plan.stage else None
+        if stage_id:
+            values["stage_id"] = stage_id
+        return values
+
+    @api.model
+    def _write_logs(self, plans, users):
+        """One follow-up log per new contact, credited to who followed up when the tracker
+        names a user, else to the lead's salesperson (else to the person importing)."""
+        log_vals = []
+        tz_cache = {}
+        for plan in plans:
+            for contact in plan.new_contacts:
+                author = self._resolve_user(users, contact.user_name)
+                if not isinstance(author, int):
+                    author = plan.record.user_id.id or self.env.uid
+                if author not in tz_cache:
+                    tz_cache[author] = pytz.timezone(
+                        self.env["res.users"].browse(author).tz or "UTC"
+                    )
+                local = tz_cache[author].localize(
+                    datetime.datetime.combine(contact.date, datetime.time(CONTACT_HOUR))
+                )
+                log_vals.append(
+                    {
+                        "lead_id": plan.record.id,
+                        "date": local.astimezone(pytz.utc).replace(tzinfo=None),
+                        "user_id": author,
+                        "method": contact.method,
+                        "summary": contact.summary,
+                        "customer_words": contact.customer_words or False,
+                        "customer_responded": contact.responded,
+                        "next_action": contact.next_action or False,
+                        "due_date": False,
+                    }
+                )
+        Log = self.env["sales.followup.log"].with_context(sales_followup_import=True)
+        for start in range(0, len(log_vals), LOG_BATCH):
+            Log.create(log_vals[start : start + LOG_BATCH])
+        return len(log_vals)
+
+    @api.model
+    def _apply_outcomes(self, plans, reasons, today):
+        """Won, lost and dormant leads go through Odoo's own flows, closed on the tracker's
+        closing date (else their last contact, never the day of the import)."""
+        self.env.flush_all()
+        won = self.env["crm.lead"]
+        lost = defaultdict(lambda: self.env["crm.lead"])
+        dormant = defaultdict(lambda: self.env["crm.lead"])
+        closing = defaultdict(list)
+        for plan in plans:
+            record, status = plan.record, plan.status
+            if status is None and record.stage_id.is_won:
+                status = "converted"
+            if status == "converted":
+                if not record.stage_id.is_won:
+                    won |= record
+                closing[plan.closing_date].append(record.id)
+            elif status == "lost":
+                if record.active:
+                    lost[reasons.get(plan.lost_reason, False)] |= record
+                closing[plan.closing_date].append(record.id)
+            elif (
+                status == "dormant"
+                and record.active
+                and record.followup_status
+                in (
+                    "to_contact",
+                    "in_progress",
+                )
+            ):
+                wakeup = (
+                    plan.next_date
+                    if plan.next_date and plan.next_date > today
+                    else today + relativedelta(months=3)
+                )
+                dormant[wakeup] |= record
+        if won:
+            won.action_set_won()
+        for reason_id, records in lost.items():
+            records.action_set_lost(lost_reason_id=reason_id)
+        for wakeup, records in dormant.items():
+            records._followup_set_dormant(wakeup)
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        for day, ids in closing.items():
+            if day:
+                Lead.browse(ids).write(
+                    {"date_closed": datetime.datetime.combine(day, datetime.time(12, 0))}
+                )
+
+    @api.model
+    def _schedule(self, plans, today):
+        """Each open lead with a salesperson gets one follow-up: on the tracker's next date when
+        it is still to come, else spread over its grade's rhythm from today on working days (a
+        next date from years ago is not kept as overdue); converted customers get their
+        after-sale revisit spread the same way."""
+        self.env.flush_all()
+        # Contacted, or said to be followed in the tracker: Following.
+        self.env["crm.lead"].union(
+            *(plan.record for plan in plans if plan.import_status == "in_progress")
+        ).filtered(
+            lambda lead: lead.active and lead.followup_status == "to_contact"
+        ).write({"followup_status": "in_progress"})
+        plans = [plan for plan in plans if plan.record.active and plan.record.user_id]
+        fixed, spread = {}, []
+        for plan in plans:
+            status = plan.record.followup_status
+            if status not in ("to_contact", "in_progress", "converted"):
+                continue
+            if status != "converted" and plan.next_date and plan.next_date >= today:
+                fixed[plan.record.id] = plan.next_date
+            else:
+                spread.append(plan)
+        Lead = self.env["crm.lead"]
+        if fixed:
+            Lead.browse(list(fixed))._followup_schedule(fixed, fixed=True)
+        if spread:
+            days = Lead._followup_spread_days({plan.record.company_id.id for plan in spread}, today)
+            deadlines = {}
+            for plan in spread:
+                record = plan.record
+                grade = (
+                    "converted"
+                    if record.followup_status == "converted"
+                    else record.followup_grade or "c"
+                )
+                choices = days[record.company_id.id, grade]
+                # Round robin on the row number: even over the days whatever the chunk.
+                deadlines[record.id] = choices[plan.rows[0] % len(choices)]
+            Lead.browse(list(deadlines))._followup_schedule(deadlines)
+
+
+def _normalize(text):
+    return re.sub(r"\s+", "", str(text or "")).lower()
