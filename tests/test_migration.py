@@ -114,6 +114,8 @@ def _snapshot():
             snapshot["modules"] = {name: (state, version) for name, state, version in cr.fetchall()}
             cr.execute("SELECT count(*) FROM sales_followup_funnel_report")
             snapshot["report_rows"] = cr.fetchone()[0]
+            cr.execute("SELECT CURRENT_DATE")
+            snapshot["today"] = cr.fetchone()[0]
     finally:
         conn.close()
     return snapshot
@@ -181,9 +183,60 @@ def test_upgrade_reaches_current_version(upgraded):
     }
 
 
-@pytest.mark.parametrize("part", ["leads", "logs", "risks", "open_followups", "settings"])
+def _existing_ids(snapshot):
+    """Leads that were in the database before the previous release was installed (crm's demo
+    leads): the previous release never gave them a code."""
+    return {row[0] for row in snapshot["leads"] if row[3] is None}
+
+
+def _own(rows, existing, key=0):
+    return [row for row in rows if row[key] not in existing]
+
+
+@pytest.mark.parametrize("part", ["leads", "logs", "risks", "open_followups"])
 def test_upgrade_keeps_followup_data(upgraded, part):
-    assert upgraded["after"][part] == upgraded["before"][part]
+    """What the module made of its own leads comes through unchanged."""
+    before, after = upgraded["before"], upgraded["after"]
+    existing = _existing_ids(before)
+    key = 1 if part in ("logs", "risks") else 0
+    assert _own(after[part], existing, key) == _own(before[part], existing, key)
+
+
+def test_upgrade_keeps_settings(upgraded):
+    before, after = dict(upgraded["before"]["settings"]), dict(upgraded["after"]["settings"])
+    assert {key: value for key, value in after.items() if key in before} == before
+    # When the previous release was installed: the leads older than that are 'existing'.
+    assert set(after) - set(before) == {"sales_followup.install_date"}
+
+
+def test_upgrade_adopts_leads_the_previous_release_left_untouched(upgraded):
+    """The previous release left crm's demo leads 'To Follow Up', without a code, flagged
+    'First contact late' and with first-contact follow-ups years overdue; the upgrade brings
+    them under the rules as a new install does."""
+    before, after = upgraded["before"], upgraded["after"]
+    existing = _existing_ids(before)
+    assert len(existing) >= 40, "crm's demo leads were there before the previous release"
+    leads = {row[0]: row for row in after["leads"] if row[0] in existing}
+    # (id, grade, status, code, wakeup, next date, last date, risk level, candidate, stage,
+    #  user, active)
+    assert all(row[3] for row in leads.values()), "every lead has a code"
+    assert len({row[3] for row in leads.values()}) == len(leads), "codes are unique"
+    statuses = {row[2] for row in leads.values()}
+    assert {"converted", "lost", "in_progress", "to_contact"} <= statuses
+    assert all(row[2] == "lost" for row in leads.values() if not row[11]), "archived: lost"
+    assert not [row for row in after["risks"] if row[1] in existing and row[7] is None], (
+        "no automatic risk on leads whose history is not the salespeople's doing"
+    )
+    assert all(row[7] == "none" for row in leads.values())
+    followups = {row[0]: row for row in after["open_followups"] if row[0] in existing}
+    assert followups, "open assigned leads get a follow-up"
+    open_assigned = {
+        lead_id
+        for lead_id, row in leads.items()
+        if row[11] and row[10] and row[2] in ("to_contact", "in_progress")
+    }
+    assert set(followups) == open_assigned
+    assert min(row[1] for row in followups.values()) >= after["today"]
 
 
 def test_upgraded_database_keeps_working(upgraded):

@@ -21,9 +21,7 @@ def migrate(cr, version):
     env = api.Environment(cr, SUPERUSER_ID, {})
     # The tracker names of crm's stages (need analysis = 需求分析...) belong to records of crm:
     # an update leaves them alone (noupdate), so they are written here, once.
-    convert_file(
-        env, "sales_followup", "data/crm_stage_data.xml", {}, mode="init", noupdate=True
-    )
+    convert_file(env, "sales_followup", "data/crm_stage_data.xml", {}, mode="init", noupdate=True)
     ICP = env["ir.config_parameter"]
     if not ICP.get_param("sales_followup.install_date"):
         cr.execute(
@@ -64,6 +62,24 @@ def migrate(cr, version):
     env.invalidate_all()
     leads = env["crm.lead"]
     adopted = leads._followup_adopt_existing(SQL("lead.followup_origin = 'existing'"))
+    # Won or lost by Odoo's own state: the first-contact follow-up they were given goes.
+    cr.execute(
+        SQL(
+            """
+            WITH closed AS (
+                DELETE FROM mail_activity activity
+                 USING crm_lead lead
+                 WHERE activity.res_model = 'crm.lead' AND activity.res_id = lead.id
+                   AND activity.activity_type_id = %(type_id)s AND activity.automated
+                   AND lead.followup_status IN ('converted', 'lost') AND %(untouched)s
+             RETURNING lead.id
+            )
+            UPDATE crm_lead SET followup_next_date = NULL FROM closed WHERE crm_lead.id = closed.id
+            """,
+            type_id=type_id,
+            untouched=UNTOUCHED,
+        )
+    )
     cr.execute(SQL("SELECT lead.id FROM crm_lead lead WHERE %s", UNTOUCHED))
     leads.browse([row[0] for row in cr.fetchall()])._followup_risk_refresh()
     return adopted
