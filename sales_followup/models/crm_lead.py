@@ -301,20 +301,22 @@ class CrmLead(models.Model):
 
     @api.constrains("followup_start_date")
     def _check_followup_start_date(self):
+        for lead in self:
+            lead._followup_check_plausible_start(lead.followup_start_date)
+
+    def _followup_check_plausible_start(self, day):
         # A day of tolerance: "today" of a user east of the server is the server's tomorrow.
         latest = fields.Date.context_today(self) + timedelta(days=1)
-        for lead in self:
-            day = lead.followup_start_date
-            if day and not (LEAD_DATE_MIN <= day <= latest):
-                raise ValidationError(
-                    _(
-                        "Lead Date: %(date)s is not a plausible date for when %(lead)s came in "
-                        "(from %(min)s to today).",
-                        date=fields.Date.to_string(day),
-                        lead=lead.display_name,
-                        min=fields.Date.to_string(LEAD_DATE_MIN),
-                    )
+        if day and not (LEAD_DATE_MIN <= day <= latest):
+            raise ValidationError(
+                _(
+                    "Lead Date: %(date)s is not a plausible date for when %(lead)s came in "
+                    "(from %(min)s to today).",
+                    date=fields.Date.to_string(day),
+                    lead=", ".join(self.mapped("display_name")),
+                    min=fields.Date.to_string(LEAD_DATE_MIN),
                 )
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -373,9 +375,15 @@ class CrmLead(models.Model):
         would make its durations negative."""
         if not self._followup_is_manager():
             raise AccessError(_("Lead Date: only sales managers can change the lead date."))
-        day = fields.Date.to_date(value) if value else None
+        try:
+            day = fields.Date.to_date(value) if value else None
+        except (TypeError, ValueError):
+            raise ValidationError(
+                _("Lead Date: %(value)r is not a date (e.g. 2026-03-10).", value=value)
+            ) from None
         if not day:
             raise ValidationError(_("Lead Date: a lead needs the date it came in."))
+        self._followup_check_plausible_start(day)
         first = self.env["sales.followup.log"]._read_group(
             [("lead_id", "in", self.ids)], ["lead_id"], ["date:min"]
         )

@@ -29,7 +29,7 @@ class CrmLead(models.Model):
         - the lead date: its creation day; the grade: C (nothing is qualified yet);
         - a lead code from its creation day, serials in creation order per source;
         - open leads with a salesperson and no follow-up: one, spread over their grade's rhythm
-          from today, on working days (the earliest other open activity first, when sooner).
+          from tomorrow, on working days (the earliest other open activity first, when sooner).
 
         Their history is not the salesperson's doing: the first-contact and silence rules count
         from today for them (``followup_origin`` = existing), so nothing is flagged at once.
@@ -218,7 +218,7 @@ class CrmLead(models.Model):
     @api.model
     def _followup_adopt_schedule(self):
         """One Follow-up for each open adopted lead with a salesperson and none yet: spread over
-        its grade's rhythm from today on the company's working days, ranked by priority and
+        its grade's rhythm from tomorrow on the company's working days, ranked by priority and
         expected revenue within each salesperson's leads, so that nobody starts with everything
         due the same day. A sooner open activity of another type (a call planned in stock Odoo)
         gives its date instead."""
@@ -314,9 +314,12 @@ class CrmLead(models.Model):
         cr.execute("DROP TABLE followup_adopt_todo, followup_adopt_days")
 
     @api.model
-    def _followup_spread_days(self, company_ids, start):
-        """{(company id, grade): working days of the grade's rhythm from ``start``} for the
-        given companies and every grade; the grade "converted" is the after-sale revisit."""
+    def _followup_spread_days(self, company_ids, today):
+        """{(company id, grade): the working days of the grade's rhythm after ``today``} for
+        the given companies and every grade ("converted": the after-sale revisit). The day
+        itself is left out: what is spread becomes due from the next working day on, not at
+        once on the day of an install or an import."""
+        start = today + timedelta(days=1)
         intervals = {
             grade: self._followup_setting(f"interval_{grade}")
             for grade in ("a", "b", "c", "converted")
