@@ -38,7 +38,10 @@ class CrmLead(models.Model):
         """
         self.env.flush_all()
         cr = self.env.cr
-        tz = self.env.user.tz or "UTC"
+        # Creation days in the timezone of the company's administrator (the hooks run as the
+        # superuser, whose timezone says nothing about the company).
+        admin = self.env.ref("base.user_admin", raise_if_not_found=False)
+        tz = (admin and admin.tz) or self.env.user.tz or "UTC"
         self._followup_adopt_prepare_sequences(scope)
         cr.execute(
             SQL(

@@ -134,7 +134,7 @@ class SalesFollowupImportJob(models.Model):
                     job._import_next_chunk()
         except Exception as error:  # noqa: BLE001 - any failure stops this job, not the cron
             _logger.exception("Tracker import job %s failed", job.id)
-            job.sudo()._finish(
+            job._finish(
                 "failed", _("The import stopped: %(error)s", error=str(error) or repr(error))
             )
         self._report_progress(job)
@@ -235,41 +235,39 @@ class SalesFollowupImportJob(models.Model):
         self.env.invalidate_all()
 
     def _finish(self, state, message=False):
+        """Close the job and tell the person who started it (in their inbox, or by e-mail by
+        their preference, and at once on screen). Written as the superuser: managers only read
+        their jobs."""
         self.ensure_one()
-        self.env.cr.execute(
-            "DELETE FROM sales_followup_import_job_row WHERE job_id = %s", [self.id]
-        )
-        self.lead_count = len(self.lead_ids)
-        self.write(
+        job = self.sudo()
+        self.env.cr.execute("DELETE FROM sales_followup_import_job_row WHERE job_id = %s", [job.id])
+        job.lead_count = len(job.lead_ids)
+        job.write(
             {
                 "state": state,
                 "message": message
                 or _(
                     "%(leads)s leads and %(logs)s follow-up logs imported from %(rows)s rows.",
-                    leads=self.lead_count,
-                    logs=self.log_count,
-                    rows=self.rows_done,
+                    leads=job.lead_count,
+                    logs=job.log_count,
+                    rows=job.rows_done,
                 ),
                 "date_done": fields.Datetime.now(),
                 "file": False,
             }
         )
-        body = Markup("<p>%s</p>") % self.message
-        self.message_notify(
-            partner_ids=self.user_id.partner_id.ids,
-            subject=_(
-                "Tracker import %(file)s: %(state)s",
-                file=self.name,
-                state=dict(self._fields["state"]._description_selection(self.env))[state],
-            ),
-            body=body,
+        states = dict(self._fields["state"]._description_selection(self.env))
+        job.message_notify(
+            partner_ids=job.user_id.partner_id.ids,
+            subject=_("Tracker import %(file)s: %(state)s", file=job.name, state=states[state]),
+            body=Markup("<p>%s</p>") % job.message,
         )
         self.env["bus.bus"]._sendone(
-            self.user_id.partner_id,
+            job.user_id.partner_id,
             "simple_notification",
             {
                 "type": "success" if state == "done" else "danger",
                 "title": _("Tracker import"),
-                "message": self.message,
+                "message": job.message,
             },
         )

@@ -1,6 +1,9 @@
+from . import test_adoption
 from . import test_followup_log
 from . import test_grading
 from . import test_import
+from . import test_import_history
+from . import test_lead_date
 from . import test_lead_code
 from . import test_lifecycle
 from . import test_performance
@@ -9,4 +12,5 @@ from . import test_risk_concurrency
 from . import test_rhythm
 from . import test_security
 from . import test_tour_followup_flow
+from . import test_tracker_reader
 from . import test_translation

@@ -592,6 +592,8 @@ class SalesFollowupImport(models.TransientModel):
             user = self.env["res.users"].browse(user_id if isinstance(user_id, int) else [])
             line = stages.get(plan.stage)
             status = plan.import_status
+            if not plan.status and line and line.stage_id.is_won:
+                status = "converted"
             closed = status in ("converted", "lost")
             if closed or status == "dormant" or not user:
                 next_text = "–"
