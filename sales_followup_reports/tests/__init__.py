@@ -1,3 +1,4 @@
+from . import test_funnel_history
 from . import test_funnel_kpis
 from . import test_funnel_outputs
 from . import test_translation
