@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 MODULES = "sales_followup,sales_followup_reports"
 # One database per run (dropped at the end), so that two runs never share one.
 DB = os.environ.get("SALES_FOLLOWUP_MIGRATION_DB", f"sales_followup_migration_{os.getpid()}")
-# Release 18.0.1.0.0 (tag v18.0.1.0.0): used when the clone carries no tags.
-PREVIOUS_RELEASE = "8b86a598f2671c63f06b81bdaa400706253d2690"
+# Release 18.0.1.1.0 (its last commit): used when the clone carries no release tags.
+PREVIOUS_RELEASE = "f77bc82a671e191cfe122a87c4e1a75d7216157a"
 
 psycopg2 = pytest.importorskip("psycopg2")
 

@@ -423,7 +423,7 @@ class SalesFollowupImportLoader(models.AbstractModel):
     @api.model
     def _schedule(self, plans, today):
         """Each open lead with a salesperson gets one follow-up: on the tracker's next date when
-        it is still to come, else spread over its grade's rhythm from today on working days (a
+        it is still to come, else spread over its grade's rhythm from tomorrow on working days (a
         next date from years ago is not kept as overdue); converted customers get their
         after-sale revisit spread the same way."""
         self.env.flush_all()

@@ -91,7 +91,7 @@ class SalesFollowupImport(models.TransientModel):
         string="Past Follow-ups Moved",
         readonly=True,
         help="Open leads whose next follow-up date in the tracker is already past: they get a "
-        "follow-up spread over their grade's rhythm from today on working days instead, so "
+        "follow-up spread over their grade's rhythm from tomorrow on working days instead, so "
         "that nobody starts with hundreds overdue.",
     )
     reasons_to_create = fields.Char(string="Lost Reasons to Create", readonly=True)
