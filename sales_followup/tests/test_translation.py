@@ -391,9 +391,9 @@ class TestTranslation(FollowupCommon):
                 % {"value": "很多钱"},
                 (3, grade): self._zh("'%(value)s' is not a grade (A, B or C)") % {"value": "X级"},
                 (5, status): self._zh(
-                    "same lead as row %(row)s (%(key)s) but %(field)s differs: %(a)s / %(b)s"
+                    "same lead as row %(row)s (%(key)s) but this column differs: %(a)s / %(b)s"
                 )
-                % {"row": 4, "key": "T3", "field": status, "a": "in_progress", "b": "converted"},
+                % {"row": 4, "key": "T3", "a": "in_progress", "b": "converted"},
             }
             self.assertEqual(problems, expected)
 
