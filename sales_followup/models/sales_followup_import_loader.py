@@ -367,8 +367,17 @@ class SalesFollowupImportLoader(models.AbstractModel):
                     }
                 )
         Log = self.env["sales.followup.log"].with_context(sales_followup_import=True)
+        logs = Log.browse()
         for start in range(0, len(log_vals), LOG_BATCH):
-            Log.create(log_vals[start : start + LOG_BATCH])
+            logs |= Log.create(log_vals[start : start + LOG_BATCH])
+        if logs:
+            # History brought in from a tracker is not a contact recorded late.
+            logs.flush_recordset(["recorded_late"])
+            self.env.cr.execute(
+                "UPDATE sales_followup_log SET recorded_late = FALSE WHERE id = ANY(%s)",
+                [logs.ids],
+            )
+            logs.invalidate_recordset(["recorded_late"])
         return len(log_vals)
 
     @api.model

@@ -159,6 +159,9 @@ class TestImportHistory(FollowupCommon):
         self.assertEqual(first.followup_start_date, D(2023, 10, 2))
         self.assertEqual(first.user_id, self.rep, "负责人 王磊 found by a word of his name")
         self.assertEqual(first.followup_log_ids.user_id, self.rep, "his logs are his")
+        self.assertFalse(
+            first.followup_log_ids.filtered("recorded_late"), "history, not late recording"
+        )
         # The next follow-up of 2023 is not kept: spread over grade C's rhythm from tomorrow.
         self.assertGreater(first.followup_next_date, D(2026, 3, 4))
         self.assertLessEqual(first.followup_next_date, D(2026, 4, 3))

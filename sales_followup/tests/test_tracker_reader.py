@@ -37,6 +37,15 @@ class TestTrackerReader(BaseCase):
             ).encode("utf-16"),
             "pipe, UTF-8": "\n".join([title, "|".join(HEADER), "|".join(ROW)]).encode(),
         }
+        # Traditional characters, as a team in Taiwan or Hong Kong writes them.
+        big5 = (
+            ["客戶名稱", "聯繫人", "跟進記錄"],
+            ["杭州綠源食品有限公司", "吳經理", "電話溝通報價"],
+        )
+        rows = _rows(
+            "\n".join(",".join(row) for row in (*big5, *big5[1:] * 5)).encode("big5"), "tw.csv"
+        )
+        self.assertEqual(rows[:2], list(map(list, big5)), "Big5")
         for name, content in cases.items():
             with self.subTest(name):
                 rows = _rows(content, "tracker.csv")

@@ -18,6 +18,8 @@ import zipfile
 from bisect import insort
 from xml.etree.ElementTree import iterparse
 
+import chardet
+
 from odoo.tools.translate import LazyTranslate
 
 _lt = LazyTranslate(__name__)
@@ -28,6 +30,9 @@ ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 # CSV separators tried, in this order of preference (base_import tries the same ones).
 CSV_SEPARATORS = (",", ";", "\t", "|")
 CSV_SNIFF_LINES = 50
+CSV_SNIFF_BYTES = 64 * 1024
+# chardet's guess is taken only when it is this sure (GBK text is read as GB18030 otherwise).
+CSV_GUESS_CONFIDENCE = 0.8
 
 
 class TrackerError(Exception):
@@ -128,24 +133,45 @@ def open_sheets(content, filename=""):
 
 
 def decode_csv(content):
-    """The text of a CSV file: UTF-8 or UTF-16 by their byte-order marks, else UTF-8, else
-    GB18030 (what Excel saves as "CSV" on a Chinese Windows)."""
+    """The text of a CSV file: UTF-8 or UTF-16 by their byte-order marks, else UTF-8, else the
+    encoding chardet is sure of when it is not a Chinese GB one (Big5 from Taiwan or Hong Kong,
+    as base_import guesses it), else GB18030 (what Excel saves as "CSV" on a Chinese Windows;
+    it reads GBK and GB2312 too)."""
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8-sig"),
         (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"),
     ):
         if content.startswith(bom):
-            try:
-                return content.decode(encoding)
-            except UnicodeDecodeError:
-                break
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise TrackerError(_lt("The CSV file is neither UTF-8, UTF-16 nor GB18030 text."))
+            text = _decode(content, encoding)
+            if text is not None:
+                return text
+            break
+    text = _decode(content, "utf-8")
+    if text is not None:
+        return text
+    guess = chardet.detect(content[:CSV_SNIFF_BYTES])
+    encoding = (guess.get("encoding") or "").lower()
+    if (
+        encoding
+        and (guess.get("confidence") or 0) >= CSV_GUESS_CONFIDENCE
+        and not encoding.startswith(("gb", "ascii", "utf"))
+    ):
+        text = _decode(content, encoding)
+        if text is not None:
+            return text
+    text = _decode(content, "gb18030")
+    if text is None:
+        raise TrackerError(_lt("The CSV file is neither UTF-8, UTF-16, GB18030 nor Big5 text."))
+    return text
+
+
+def _decode(content, encoding):
+    """The text, or None when the bytes are not in that encoding."""
+    try:
+        return content.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
 
 
 def detect_separator(text):
@@ -259,7 +285,11 @@ def _xls_sheets(content):
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=content, formatting_info=True, on_demand=True)
+        # Ragged rows: xlrd would otherwise pad every row to the widest one, and widen the sheet
+        # to every merged range declared (a few bytes can declare A3:IV65536).
+        book = xlrd.open_workbook(
+            file_contents=content, formatting_info=True, on_demand=True, ragged_rows=True
+        )
     except xlrd.XLRDError as error:
         if "encrypted" in str(error).lower():
             raise TrackerError(
@@ -278,7 +308,16 @@ def _xls_sheets(content):
             merged = MergedRanges(
                 [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sheet.merged_cells]
             )
+            # The rows up to the last one holding a value (a merged range declared further
+            # down adds empty rows).
+            last = -1
             for row_index in range(sheet.nrows):
+                if any(
+                    ctype not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+                    for ctype in sheet.row_types(row_index)
+                ):
+                    last = row_index
+            for row_index in range(last + 1):
                 values = []
                 for cell in sheet.row(row_index):
                     if cell.ctype == xlrd.XL_CELL_DATE:

@@ -7,6 +7,7 @@
   transaction as the lead and are dated days before it): origin 'import'.
 - Lead date: the creation day, or the day of the first logged contact when that is earlier
   (imported history), so that no duration counts from after a contact.
+- Imported logs are no longer "recorded late".
 
 Set-based SQL, before Odoo adds the fields (it would compute nothing for existing rows then).
 """
@@ -37,5 +38,11 @@ def migrate(cr, version):
           FROM crm_lead self
           LEFT JOIN first_log ON first_log.lead_id = self.id
          WHERE self.id = lead.id AND lead.followup_origin IS NULL;
+        -- History brought in by the previous release's importer is not a contact recorded late.
+        UPDATE sales_followup_log log
+           SET recorded_late = FALSE
+          FROM crm_lead lead
+         WHERE lead.id = log.lead_id AND lead.followup_origin = 'import'
+           AND log.create_date = lead.create_date AND log.recorded_late;
         """
     )
