@@ -9,7 +9,9 @@ Generates an .xlsx laid out like the teams' customer tracker (客户编号, 客�
     in a process of its own and a transaction rolled back (it runs first: the lead codes are
     unique, and its memory must not weigh on the figures of the import job);
   - the import wizard as a user goes through it, each step committed: reading and preview, then
-    Import, which above the background threshold only creates the background job;
+    Import, which above the background threshold only creates the background job (the file
+    names no salesperson: the leads are assigned to the person importing, so that each open
+    lead gets its follow-up, unless --unassigned);
   - that job driven the way Odoo's cron runner does, in this process: one call of the cron's
     method per transaction, with a progress record of the import cron in the context, committed
     after each call, until the job is done. Each call's time, the rows done and the process's
@@ -312,6 +314,12 @@ def main():
         action="store_true",
         help="(accepted; the import commits, so a database used before is refused)",
     )
+    parser.add_argument(
+        "--unassigned",
+        action="store_true",
+        help="leave the leads without salesperson (the file names none), hence without "
+        "follow-up; by default the wizard assigns them to the person importing",
+    )
     parser.add_argument("--base-import", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.base_import:
@@ -336,7 +344,12 @@ def main():
     rss_start = rss_mb()
     with registry.cursor() as cr:
         Wizard = user_env(cr)["sales.followup.import"]
-        wizard = Wizard.create({"file": base64.b64encode(content), "filename": "tracker.xlsx"})
+        values = {"file": base64.b64encode(content), "filename": "tracker.xlsx"}
+        if not args.unassigned:
+            # The file names no salesperson: the leads go to the person importing, so that
+            # each open lead gets its follow-up.
+            values["assign_user_id"] = Wizard.env.uid
+        wizard = Wizard.create(values)
         started = time.perf_counter()
         wizard.action_load()
         wizard.env.flush_all()
@@ -345,6 +358,7 @@ def main():
         wizard_id = wizard.id
         counts = (wizard.lead_create_count, wizard.partner_create_count, wizard.log_create_count)
         errors, background = wizard.error_count, wizard.background
+        unassigned = wizard.unassigned_count
     del content, wizard, Wizard
     rss_preview = rss_mb()
     print(f"preview: {preview_time:.1f} s, RSS {rss_preview:.0f} MB", flush=True)
@@ -412,8 +426,13 @@ def main():
     print("=" * 78)
     print(f"rows                            {args.rows}")
     print(
+        "leads without salesperson       "
+        + ("left unassigned" if args.unassigned else "assigned to the person importing")
+    )
+    print(
         f"preview found                   {counts[0]} leads, {counts[1]} customers, "
-        f"{counts[2]} follow-up logs, {errors} rows with errors"
+        f"{counts[2]} follow-up logs, {errors} rows with errors, {unassigned} leads without "
+        "salesperson"
     )
     print(
         f"job                             {job_state}: {job_leads} leads, {job_logs} logs "
@@ -426,7 +445,7 @@ def main():
     print(f"preview (read + dry run)        {preview_time:7.1f} s")
     print(f"Import (creates the job)        {import_time:7.1f} s")
     print(
-        f"job (sum of {len(calls)} calls)         {job_time:7.1f} s   (wall {job_wall:.1f} s; "
+        f"{f'job (sum of {len(calls)} calls)':32s}{job_time:7.1f} s   (wall {job_wall:.1f} s; "
         f"staging {calls[0]['seconds']:.1f} s; per chunk: first {chunk_times[0]:.2f} s, "
         f"median {statistics.median(chunk_times):.2f} s, last {chunk_times[-1]:.2f} s, "
         f"max {max(chunk_times):.2f} s)"
