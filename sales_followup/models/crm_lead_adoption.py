@@ -7,7 +7,6 @@ from ..tools import rhythm
 from .crm_lead import FOLLOWUP_ACTIVITY_TYPE
 from .utm_source import DEFAULT_LEAD_CODE_PREFIX
 
-
 # One concern per file, as Odoo itself splits large models (mail/models/discuss/): the adoption
 # of existing leads is not the lead's everyday follow-up engine of crm_lead.py.
 # pylint: disable=consider-merging-classes-inherited

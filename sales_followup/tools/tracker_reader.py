@@ -256,6 +256,23 @@ def _cell_index(ref):
     return int(match.group(2)) - 1, col - 1
 
 
+def _has_formulas(content, worksheet_path):
+    """Whether the sheet's XML holds a formula element (read in chunks, not parsed)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        try:
+            handle = archive.open(worksheet_path)
+        except KeyError:
+            return False
+        with handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                data = tail + chunk
+                if b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data:
+                    return True
+                tail = data[-3:]
+    return False
+
+
 def _xlsx_merged_ranges(content, worksheet_path):
     """The merged ranges of a sheet, read from its XML: [(row0, col0, row1, col1)]."""
     ranges = []
@@ -345,26 +362,39 @@ def _xlsx_sheets(content):
 
     try:
         values_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        formula_book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception as error:
         raise TrackerError(_lt("The .xlsx file is damaged and cannot be opened.")) from error
+    formula_books = []  # read only for a sheet that holds formulas
+
+    def formula_book():
+        if not formula_books:
+            formula_books.append(
+                openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+            )
+        return formula_books[0]
 
     def factory(index):
         def rows():
             values_sheet = values_book.worksheets[index]
-            formula_sheet = formula_book.worksheets[index]
+            path = values_sheet._worksheet_path
+            # A formula without a computed value reads as empty among the values: the formulas
+            # are read beside them, which costs a second pass, only when the sheet has some.
+            formula_sheet = (
+                formula_book().worksheets[index] if _has_formulas(content, path) else None
+            )
             # The declared dimension of a sheet is not trusted (it pads every row to it): the
             # rows are as long as their data.
             for sheet in (values_sheet, formula_sheet):
-                if hasattr(sheet, "reset_dimensions"):
+                if sheet is not None and hasattr(sheet, "reset_dimensions"):
                     sheet.reset_dimensions()
-            merged = MergedRanges(_xlsx_merged_ranges(content, values_sheet._worksheet_path))
+            merged = MergedRanges(_xlsx_merged_ranges(content, path))
+            values_rows = values_sheet.iter_rows(values_only=True)
+            if formula_sheet is None:
+                for row_index, values in enumerate(values_rows):
+                    yield merged.fill(row_index, list(values))
+                return
             for row_index, (values, formulas) in enumerate(
-                zip(
-                    values_sheet.iter_rows(values_only=True),
-                    formula_sheet.iter_rows(values_only=True),
-                    strict=False,
-                )
+                zip(values_rows, formula_sheet.iter_rows(values_only=True), strict=False)
             ):
                 row = [
                     FormulaCell(formula)

@@ -1,5 +1,6 @@
 import base64
 import csv
+import hashlib
 import io
 import itertools
 from collections import defaultdict
@@ -105,6 +106,10 @@ class SalesFollowupImport(models.TransientModel):
     error_count = fields.Integer(string="Rows with Errors", readonly=True)
     error_ids = fields.One2many("sales.followup.import.error", "wizard_id", string="Problems")
     preview_html = fields.Html(string="First Leads", readonly=True, sanitize=False)
+    analysis_key = fields.Char(readonly=True, help="Technical: what the last preview read.")
+    analysis_skip = fields.Json(
+        readonly=True, help="Technical: the rows and leads the last preview found in error."
+    )
     message = fields.Char(readonly=True)
     background = fields.Boolean(compute="_compute_background")
     # Result
@@ -192,21 +197,25 @@ class SalesFollowupImport(models.TransientModel):
 
     def action_import(self):
         self.ensure_one()
-        analysis = self._analyse()
-        self._show(analysis)
-        if analysis["error_rows"] and not self.skip_errors:
+        # The preview just shown, when nothing changed since: a large file is not read twice.
+        skipped = self.analysis_skip if self.analysis_key == self._analysis_key() else None
+        if skipped is None:
+            analysis = self._analyse()
+            self._show(analysis)
+            skipped = self.analysis_skip
+        if skipped["rows"] and not self.skip_errors:
             self.state = "preview"
             self.message = _(
                 "%s rows have errors: nothing was imported. Fix them in the file (download the "
                 "rows with errors below), or tick 'Skip rows with errors'.",
-                len(analysis["error_rows"]),
+                len(skipped["rows"]),
             )
             return self._reopen()
         config = {
             "mapping": {str(index): key for index, key in self._mapping().items()},
             "options": self._loader_options(),
-            "skip_rows": sorted(analysis["error_rows"]),
-            "skip_keys": [list(key) for key in analysis["error_keys"]],
+            "skip_rows": skipped["rows"],
+            "skip_keys": skipped["keys"],
         }
         if self.background:
             job = self.env["sales.followup.import.job"]._start(self, config)
@@ -231,7 +240,7 @@ class SalesFollowupImport(models.TransientModel):
                 "message": _(
                     "%(leads)s leads imported, %(skipped)s rows with errors left out.",
                     leads=len(leads),
-                    skipped=len(analysis["error_rows"]),
+                    skipped=len(skipped["rows"]),
                 ),
             }
         )
@@ -488,6 +497,30 @@ class SalesFollowupImport(models.TransientModel):
             "team_id": self.team_id.id or False,
         }
 
+    def _analysis_key(self):
+        """What the preview depends on: the file, the sheet, the mappings, the choices, the
+        day. The same key at import: the preview's analysis still holds."""
+        digest = hashlib.sha256()
+        for part in (
+            self.file or b"",
+            repr(
+                (
+                    self.sheet_id.index,
+                    self.header_row,
+                    sorted((c.index, c.target or "") for c in self.column_ids),
+                    sorted(
+                        (line.value, line.stage_id.id, line.create_stage)
+                        for line in self.stage_line_ids
+                    ),
+                    self.assign_user_id.id,
+                    self.team_id.id,
+                    str(fields.Date.context_today(self)),
+                )
+            ).encode(),
+        ):
+            digest.update(part if isinstance(part, bytes) else part.encode())
+        return digest.hexdigest()
+
     def _show(self, analysis):
         """Preview figures and the first leads as they will be imported."""
         loader = self.env["sales.followup.import.loader"]
@@ -550,6 +583,11 @@ class SalesFollowupImport(models.TransientModel):
         self.error_ids.unlink()
         self.write(
             {
+                "analysis_key": self._analysis_key(),
+                "analysis_skip": {
+                    "rows": sorted(analysis["error_rows"]),
+                    "keys": [list(key) for key in analysis["error_keys"]],
+                },
                 "row_count": analysis["rows"],
                 "lead_create_count": len(digests) - len(existing),
                 "lead_update_count": len(existing),
