@@ -220,11 +220,15 @@ class SalesFollowupImportLoader(models.AbstractModel):
             mail_create_nolog=True, sales_followup_import=True, tracking_disable=True
         )
         new = [plan for plan in plans if not plan.existing]
+        defaults = self._team_and_stage(new, options)
         for start in range(0, len(new), CREATE_BATCH):
             batch = new[start : start + CREATE_BATCH]
             records = Lead.create(
                 [
-                    self._lead_values(plan, partners, sources, stage_map, options, today)
+                    {
+                        **defaults(plan),
+                        **self._lead_values(plan, partners, sources, stage_map, options, today),
+                    }
                     for plan in batch
                 ]
             )
@@ -247,6 +251,32 @@ class SalesFollowupImportLoader(models.AbstractModel):
         self._schedule(plans, today)
         records._followup_apply_risk_rules()
         return records, log_count
+
+    @api.model
+    def _team_and_stage(self, plans, options):
+        """A function giving a new lead's team and first stage as crm would compute them, looked
+        up once per salesperson and team instead of once per lead."""
+        teams, stages = {}, {}
+        Team, Lead = self.env["crm.team"], self.env["crm.lead"]
+
+        def defaults(plan):
+            team_id = options.get("team_id")
+            if not team_id and plan.user_id:
+                if plan.user_id not in teams:
+                    teams[plan.user_id] = Team._get_default_team_id(
+                        user_id=plan.user_id, domain=[("use_opportunities", "=", True)]
+                    ).id
+                team_id = teams[plan.user_id]
+            if team_id not in stages:
+                stages[team_id] = Lead._stage_find(
+                    team_id=team_id or False, domain=[("fold", "=", False)]
+                ).id
+            values = {"stage_id": stages[team_id]}
+            if team_id:
+                values["team_id"] = team_id
+            return values
+
+        return defaults
 
     @api.model
     def _write_partners(self, plans):
