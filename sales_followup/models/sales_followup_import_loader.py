@@ -6,6 +6,7 @@ import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 # Leads created per ORM call, logs per ORM call.
 CREATE_BATCH = 500
@@ -83,18 +84,36 @@ class SalesFollowupImportLoader(models.AbstractModel):
         return result
 
     @api.model
-    def _match_lost_reasons(self, names):
-        """{name: lost reason id or None (to be created)} by the reason's name in any installed
-        language."""
+    def _match_names(self, model, names):
+        """{name: record id or None (to be created)} of a reference list (lost reasons,
+        industries, sources) by the record's name in any language it is written in (价格过高
+        finds "Price too high" when its Chinese name is that), whitespace and case aside."""
         names = {name for name in names if name}
         if not names:
             return {}
-        languages = [code for code, _name in self.env["res.lang"].get_installed()]
-        known = {}
-        for reason in self.env["crm.lost.reason"].with_context(active_test=False).search([]):
-            for lang in languages:
-                known.setdefault(_normalize(reason.with_context(lang=lang).name), reason.id)
-        return {name: known.get(_normalize(name)) for name in names}
+        Model = self.env[model].with_context(active_test=False)
+        Model.flush_model(["name"])
+        wanted = {_normalize(name): name for name in names}
+        field = Model._fields["name"]
+        value = SQL("translation.value") if field.translate else SQL("record.name")
+        source = (
+            SQL("%s record, jsonb_each_text(record.name) translation", SQL.identifier(Model._table))
+            if field.translate
+            else SQL("%s record", SQL.identifier(Model._table))
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT ON (key) lower(regexp_replace(%s, '\\s+', '', 'g')) AS key, "
+                "record.id FROM %s WHERE lower(regexp_replace(%s, '\\s+', '', 'g')) = ANY(%s) "
+                "ORDER BY key, record.id",
+                value,
+                source,
+                value,
+                list(wanted),
+            )
+        )
+        found = dict(self.env.cr.fetchall())
+        return {name: found.get(key) for key, name in wanted.items()}
 
     @api.model
     def _match_existing(self, plans):
@@ -141,13 +160,7 @@ class SalesFollowupImportLoader(models.AbstractModel):
         if not names:
             return {}
         Model = self.env[model].sudo()
-        if model == "crm.lost.reason":
-            # Lost reasons by their name in any language (价格过高 is "Price too high").
-            found = {name: id_ for name, id_ in self._match_lost_reasons(names).items() if id_}
-        else:
-            found = {
-                record.name: record.id for record in Model.search([("name", "in", list(names))])
-            }
+        found = {name: id_ for name, id_ in self._match_names(model, names).items() if id_}
         missing = sorted(names - set(found))
         if missing:
             for record in Model.create([{"name": name} for name in missing]):
@@ -455,8 +468,9 @@ class SalesFollowupImportLoader(models.AbstractModel):
         Lead = self.env["crm.lead"].with_context(active_test=False)
         for day, ids in closing.items():
             if day:
+                # At the start of the day, as the lead date: a cycle is a number of days.
                 Lead.browse(ids).write(
-                    {"date_closed": datetime.datetime.combine(day, datetime.time(12, 0))}
+                    {"date_closed": datetime.datetime.combine(day, datetime.time())}
                 )
 
     @api.model
@@ -488,7 +502,11 @@ class SalesFollowupImportLoader(models.AbstractModel):
         if spread:
             days = Lead._followup_spread_days({plan.record.company_id.id for plan in spread}, today)
             deadlines = {}
-            for plan in spread:
+            # Each salesperson's leads of a grade take the rhythm's working days in turn; a chunk
+            # starts at its first row number, so that the chunks of a large file do not all
+            # begin on the first day.
+            turns = defaultdict(lambda: plans[0].rows[0] if plans else 0)
+            for plan in sorted(spread, key=lambda plan: plan.rows[0]):
                 record = plan.record
                 grade = (
                     "converted"
@@ -496,8 +514,9 @@ class SalesFollowupImportLoader(models.AbstractModel):
                     else record.followup_grade or "c"
                 )
                 choices = days[record.company_id.id, grade]
-                # Round robin on the row number: even over the days whatever the chunk.
-                deadlines[record.id] = choices[plan.rows[0] % len(choices)]
+                key = (record.user_id.id, record.company_id.id, grade)
+                deadlines[record.id] = choices[turns[key] % len(choices)]
+                turns[key] += 1
             Lead.browse(list(deadlines))._followup_schedule(deadlines)
 
 

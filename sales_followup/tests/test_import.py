@@ -212,6 +212,8 @@ class TestImport(FollowupCommon):
         with self.frozen("2024-09-03 10:00:00"):
             again = self._load(xlsx_bytes([CUSTOMER_TRACKER, *TRACKER_ROWS]))
             self.assertEqual((again.lead_create_count, again.lead_update_count), (0, 3))
+            self.assertEqual(again.unassigned_count, 0, "the leads keep their salesperson")
+            self.assertIn("张伟", again.preview_html)
             self.assertEqual(again.log_create_count, 0)
             again.action_import()
         self.assertEqual(len(self._imported("T001").followup_log_ids), 2)

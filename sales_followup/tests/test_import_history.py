@@ -356,3 +356,45 @@ class TestImportHistory(FollowupCommon):
         )
         wizard.action_refresh()
         self.assertEqual((wizard.state, len(wizard.lead_ids)), ("done", 7))
+
+    def test_spread_over_working_days_and_names_in_any_language(self):
+        """Leads of one salesperson and grade take the rhythm's working days in turn; industries
+        and sources are found by their name in any language, the others listed before being
+        created."""
+        education = self.env["res.partner.industry"].create({"name": "Education (test)"})
+        education.with_context(lang="zh_CN").name = "教育行业"
+        header = ["客户名称", "行业", "线索来源", "客户等级", "负责人", "首次接触时间", "跟进记录"]
+        rows = [header] + [
+            [
+                f"轮转公司{index}",
+                "教育行业" if index < 2 else "新兴行业",
+                "新渠道",
+                "B",
+                "王磊",
+                "2026-02-02",
+                "2026-02-03电话：介绍",
+            ]
+            for index in range(4)
+        ]
+        industries_before = self.env["res.partner.industry"].search_count([])
+        with self.frozen("2026-03-04 10:00:00"):  # a Wednesday: grade B's 3 days hold 2 working
+            wizard = (
+                self.env["sales.followup.import"]
+                .with_user(self.user_manager)
+                .create({"file": base64.b64encode(xlsx_bytes(rows)), "filename": "turns.xlsx"})
+            )
+            wizard.action_load()
+            self.assertEqual(wizard.industries_to_create, "新兴行业")
+            self.assertEqual(wizard.sources_to_create, "新渠道")
+            wizard.action_import()
+        leads = self.env["crm.lead"].search([("partner_name", "like", "轮转公司")])
+        days = sorted(leads.mapped("followup_next_date"))
+        self.assertEqual(days, [D(2026, 3, 5), D(2026, 3, 5), D(2026, 3, 6), D(2026, 3, 6)])
+        self.assertEqual(
+            leads.filtered(
+                lambda lead: lead.partner_name in ("轮转公司0", "轮转公司1")
+            ).partner_id.industry_id,
+            education,
+            "教育行业 is Education (test)'s Chinese name",
+        )
+        self.assertEqual(self.env["res.partner.industry"].search_count([]), industries_before + 1)

@@ -276,6 +276,7 @@ class LeadDigest:
     code: str
     partner_name: str
     contact: str
+    industry: str
     status: str | None
     amount: float | None
     salesperson: str
@@ -300,6 +301,7 @@ class LeadDigest:
             code=row.code,
             partner_name=row.partner_name,
             contact=row.contact,
+            industry=row.industry,
             status=row.status,
             amount=row.amount,
             salesperson=row.salesperson,

@@ -96,6 +96,8 @@ class SalesFollowupImport(models.TransientModel):
         "that nobody starts with hundreds overdue.",
     )
     reasons_to_create = fields.Char(string="Lost Reasons to Create", readonly=True)
+    sources_to_create = fields.Char(string="Sources to Create", readonly=True)
+    industries_to_create = fields.Char(string="Industries to Create", readonly=True)
     unassigned_count = fields.Integer(
         string="Leads Without Salesperson",
         readonly=True,
@@ -560,10 +562,16 @@ class SalesFollowupImport(models.TransientModel):
                 for digest in digests
                 if not isinstance(loader._resolve_user(users, digest.salesperson), int)
                 and not isinstance(loader._resolve_user(users, digest.followup_user), int)
+                and not (digest.key in existing and existing[digest.key].user_id)
             )
         )
-        reasons = loader._match_lost_reasons(
-            {d.lost_reason for d in digests if d.status == "lost" and d.lost_reason}
+        reasons = loader._match_names(
+            "crm.lost.reason",
+            {d.lost_reason for d in digests if d.status == "lost" and d.lost_reason},
+        )
+        sources = loader._match_names("utm.source", {d.source for d in digests})
+        industries = loader._match_names(
+            "res.partner.industry", {d.industry for d in digests if d.key not in existing}
         )
         labels = self._column_labels()
         errors = [
@@ -595,22 +603,22 @@ class SalesFollowupImport(models.TransientModel):
                 "log_create_count": log_count,
                 "moved_count": moved,
                 "unassigned_count": unassigned,
-                "reasons_to_create": ", ".join(
-                    sorted(name for name, reason in reasons.items() if not reason)
-                )
-                or False,
+                "reasons_to_create": _missing(reasons),
+                "sources_to_create": _missing(sources),
+                "industries_to_create": _missing(industries),
                 "error_count": len(analysis["error_rows"]),
                 "error_ids": errors,
                 "error_file": self._error_file(analysis),
                 "error_filename": f"{(self.filename or 'tracker').rsplit('.', 1)[0]}_errors.csv"
                 if analysis["error_rows"]
                 else False,
-                "preview_html": self._preview_html(analysis["previews"].values(), today),
+                "preview_html": self._preview_html(analysis["previews"].values(), today, existing),
             }
         )
 
-    def _preview_html(self, plans, today):
-        """The first leads as they will be imported (the loader's own values)."""
+    def _preview_html(self, plans, today, existing):
+        """The first leads as they will be imported (the loader's own values); ``existing``:
+        {lead key: the lead a row updates}."""
         loader = self.env["sales.followup.import.loader"]
         users = loader._user_index()
         stages = {line.value: line for line in self.stage_line_ids}
@@ -628,12 +636,16 @@ class SalesFollowupImport(models.TransientModel):
                 or self.assign_user_id.id
             )
             user = self.env["res.users"].browse(user_id if isinstance(user_id, int) else [])
+            if not user and plan.key in existing:
+                user = existing[plan.key].user_id  # an update keeps the lead's salesperson
             line = stages.get(plan.stage)
             status = plan.import_status
             if not plan.status and line and line.stage_id.is_won:
                 status = "converted"
             closed = status in ("converted", "lost")
-            if closed or status == "dormant" or not user:
+            if status == "converted" and user:
+                next_text = _("after-sale revisit, spread over the rhythm")
+            elif closed or status == "dormant" or not user:
                 next_text = "–"
             elif plan.next_date and plan.next_date >= today:
                 next_text = fields.Date.to_string(plan.next_date)
@@ -742,3 +754,8 @@ class SalesFollowupImport(models.TransientModel):
         if chunk:
             write_chunk()
         return self.env["crm.lead"].browse(list(dict.fromkeys(imported))), log_count
+
+
+def _missing(matches):
+    """The names a match left without a record, for the preview to list (False: none)."""
+    return ", ".join(sorted(name for name, record_id in matches.items() if not record_id)) or False

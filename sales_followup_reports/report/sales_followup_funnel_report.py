@@ -384,12 +384,24 @@ class SalesFollowupFunnelReport(models.Model):
         aggregates = self._kpi_aggregates()
         totals = self._kpis_from_row(self._read_group(domain, [], aggregates)[0])
 
-        # Stage funnel: a lead has reached every stage up to its current one.
+        # Stage funnel: a lead has reached every stage up to its current one. Every stage of the
+        # leads' pipelines is listed, those that hold no lead now included (leads went through
+        # them).
         by_stage = self._read_group(domain, ["stage_id"], ["__count"])
+        counts = {stage: count for stage, count in by_stage if stage}
+        team_ids = [team.id for (team,) in self._read_group(domain, ["team_id"], []) if team]
         stages = sorted(
-            (stage for stage, _count in by_stage if stage), key=lambda s: (s.sequence, s.id)
+            set(counts)
+            | set(
+                self.env["crm.stage"].search(
+                    ["|", ("team_id", "=", False), ("team_id", "in", team_ids)]
+                )
+            )
+            if counts
+            else (),
+            key=lambda s: (s.sequence, s.id),
         )
-        counts = {stage: count for stage, count in by_stage}
+        counts = {stage: counts.get(stage, 0) for stage in stages}
         funnel, previous = [], None
         for index, stage in enumerate(stages):
             reached = sum(counts[later] for later in stages[index:])

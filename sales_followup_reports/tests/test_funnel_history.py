@@ -187,6 +187,14 @@ class TestFunnelHistory(FunnelCommon):
         self.assertEqual(totals["won_revenue"], 1_300_000)
         # Closed in Q1 2024: H01 (2024-01-15) and H02 (2024-03-01) won; H04 lost on its last call.
         self.assertEqual((closed["won"], closed["won_revenue"], closed["lost"]), (2, 1_600_000, 1))
+        # Cycle: H02 2024-01-08 -> 03-01 (53 days), H03 2024-02-05 -> 05-10 (95 days).
+        self.assertEqual(totals["cycle_days"], 74.0, "whole days: dates of a tracker")
+        # Every stage of the pipeline, those no lead stands in now included.
+        data = self._wizard(date_from=date(2024, 1, 1), date_to=date(2024, 3, 31)).get_report_data()
+        funnel = {row["stage"]: row for row in data["funnel"]}
+        self.assertLessEqual({"New", "Qualified", "Proposition", "Won"}, set(funnel))
+        self.assertEqual(funnel["Proposition"]["current"], 0)
+        self.assertEqual(funnel["Proposition"]["reached"], funnel["Won"]["reached"])
         # Imported leads have no recorded assignment: no first-contact-in-window rate.
         self.assertEqual(totals["first_contact_tracked"], 0)
         self.assertIsNone(totals["first_contact_rate"])
