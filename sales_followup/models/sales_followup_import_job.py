@@ -228,9 +228,22 @@ class SalesFollowupImportJob(models.Model):
                 "position": last,
                 "rows_done": self.rows_done + len(staged),
                 "log_count": self.log_count + log_count,
-                "lead_ids": [(4, lead_id) for lead_id in leads.ids],
             }
         )
+        # Straight into the relation: adding through the ORM reads the field's whole current
+        # value first, which grows with every chunk.
+        field = self._fields["lead_ids"]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, %s) SELECT %s, unnest(%s::int[]) ON CONFLICT DO NOTHING",
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                SQL.identifier(field.column2),
+                self.id,
+                leads.ids,
+            )
+        )
+        self.invalidate_recordset(["lead_ids"])
         self.env.flush_all()
         self.env.invalidate_all()
 

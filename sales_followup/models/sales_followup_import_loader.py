@@ -121,8 +121,18 @@ class SalesFollowupImportLoader(models.AbstractModel):
         imported again)."""
         Lead = self.env["crm.lead"].with_context(active_test=False)
         codes = [plan.code for plan in plans if plan.code]
+        # Codes are unique per company: the import's company, or none (which also lets
+        # PostgreSQL use that unique index rather than the trigram one).
         by_code = (
-            {lead.followup_code: lead for lead in Lead.search([("followup_code", "in", codes)])}
+            {
+                lead.followup_code: lead
+                for lead in Lead.search(
+                    [
+                        ("company_id", "in", [self.env.company.id, False]),
+                        ("followup_code", "in", codes),
+                    ]
+                )
+            }
             if codes
             else {}
         )
@@ -269,7 +279,7 @@ class SalesFollowupImportLoader(models.AbstractModel):
     def _team_and_stage(self, plans, options):
         """A function giving a new lead's team and first stage as crm would compute them, looked
         up once per salesperson and team instead of once per lead."""
-        teams, stages = {}, {}
+        teams, stages, companies = {}, {}, {}
         Team, Lead = self.env["crm.team"], self.env["crm.lead"]
 
         def defaults(plan):
@@ -281,10 +291,14 @@ class SalesFollowupImportLoader(models.AbstractModel):
                     ).id
                 team_id = teams[plan.user_id]
             if team_id not in stages:
+                companies[team_id] = (
+                    Team.browse(team_id).company_id.id if team_id else False
+                ) or self.env.company.id
                 stages[team_id] = Lead._stage_find(
                     team_id=team_id or False, domain=[("fold", "=", False)]
                 ).id
-            values = {"stage_id": stages[team_id]}
+            # Imported leads belong to the company they are imported in (or their team's).
+            values = {"stage_id": stages[team_id], "company_id": companies[team_id]}
             if team_id:
                 values["team_id"] = team_id
             return values
