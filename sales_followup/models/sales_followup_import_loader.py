@@ -121,16 +121,14 @@ class SalesFollowupImportLoader(models.AbstractModel):
         imported again)."""
         Lead = self.env["crm.lead"].with_context(active_test=False)
         codes = [plan.code for plan in plans if plan.code]
-        # Codes are unique per company: the import's company, or none (which also lets
-        # PostgreSQL use that unique index rather than the trigram one).
+        # Codes are unique per company: a code is looked up in the import's company, which
+        # also lets PostgreSQL use that unique index (the trigram index of the code, made for
+        # searching parts of codes, costs seconds for a thousand exact codes).
         by_code = (
             {
                 lead.followup_code: lead
                 for lead in Lead.search(
-                    [
-                        ("company_id", "in", [self.env.company.id, False]),
-                        ("followup_code", "in", codes),
-                    ]
+                    [("company_id", "=", self.env.company.id), ("followup_code", "in", codes)]
                 )
             }
             if codes
