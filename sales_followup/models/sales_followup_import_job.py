@@ -107,7 +107,7 @@ class SalesFollowupImportJob(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
         action.update(
             {
-                "domain": [("id", "in", self.lead_ids.ids)],
+                "domain": [("id", "in", self.with_context(active_test=False).lead_ids.ids)],
                 "context": {"active_test": False},
                 "name": _("Imported Leads"),
             }
@@ -254,7 +254,7 @@ class SalesFollowupImportJob(models.Model):
         self.ensure_one()
         job = self.sudo()
         self.env.cr.execute("DELETE FROM sales_followup_import_job_row WHERE job_id = %s", [job.id])
-        job.lead_count = len(job.lead_ids)
+        job.lead_count = len(job.with_context(active_test=False).lead_ids)  # lost ones too
         job.write(
             {
                 "state": state,

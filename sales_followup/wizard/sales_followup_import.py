@@ -256,7 +256,7 @@ class SalesFollowupImport(models.TransientModel):
                 {
                     "state": "done",
                     "message": self.job_id.message,
-                    "lead_ids": [(6, 0, self.job_id.lead_ids.ids)],
+                    "lead_ids": [(6, 0, self.job_id.with_context(active_test=False).lead_ids.ids)],
                     "log_create_count": self.job_id.log_count,
                 }
             )
