@@ -245,10 +245,10 @@ def cron_call(registry, cron_id, cron_user_id):
     with registry.cursor() as cr:
         env = api.Environment(cr, cron_user_id, {"cron_id": cron_id})
         cron, progress = env["ir.cron"].browse(cron_id)._add_progress()
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit
         cron.env["sales.followup.import.job"]._cron_process()
         cron.env.flush_all()
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit
         return progress.done, progress.remaining
 
 
@@ -280,6 +280,7 @@ def run_job(registry, job_id, rows):
                 "row_count": row_count,
                 "state": state,
                 "rss": rss_mb(),
+                "peak": peak_mb(),
                 "progress": (done, remaining),
             }
         )
@@ -353,14 +354,14 @@ def main():
         started = time.perf_counter()
         wizard.action_load()
         wizard.env.flush_all()
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit
         preview_time = time.perf_counter() - started
         wizard_id = wizard.id
         counts = (wizard.lead_create_count, wizard.partner_create_count, wizard.log_create_count)
         errors, background = wizard.error_count, wizard.background
         unassigned = wizard.unassigned_count
     del content, wizard, Wizard
-    rss_preview = rss_mb()
+    rss_preview, peak_preview = rss_mb(), peak_mb()
     print(f"preview: {preview_time:.1f} s, RSS {rss_preview:.0f} MB", flush=True)
 
     with registry.cursor() as cr:
@@ -368,10 +369,10 @@ def main():
         started = time.perf_counter()
         wizard.action_import()
         wizard.env.flush_all()
-        cr.commit()
+        cr.commit()  # pylint: disable=invalid-commit
         import_time = time.perf_counter() - started
         job_id, message = wizard.job_id.id, wizard.message
-    rss_import = rss_mb()
+    rss_import, peak_import = rss_mb(), peak_mb()
     print(
         f"Import (job created): {import_time:.1f} s, RSS {rss_import:.0f} MB",
         flush=True,
@@ -469,7 +470,12 @@ def main():
         f"(call {calls.index(rss_50) + 1}), at the end {rss_end['rss']:.0f}, "
         f"max {rss_max:.0f}"
     )
-    print(f"peak RSS of this process        {peak_mb():.0f} MB")
+    print(
+        f"peak RSS (highest so far) MB    after preview {peak_preview:.0f}, after Import "
+        f"{peak_import:.0f}, after the job's first call (reading the file) "
+        f"{calls[0]['peak']:.0f}, after its chunks {calls[max(len(calls) - 2, 0)]['peak']:.0f}, "
+        f"at the end {peak_mb():.0f}"
+    )
     print("=" * 78)
 
 
