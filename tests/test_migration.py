@@ -121,6 +121,24 @@ def _snapshot():
     return snapshot
 
 
+# Runs in the previous release: its importer brings a tracker with 2024 history (the codes
+# MIG01 and MIG02), as a company moving in did with that release.
+IMPORT_SCRIPT = """
+import base64
+rows = [
+    "客户编号,客户名称,联系人,首次接触时间,跟进记录,当前状态",
+    "MIG01,迁移甲公司,甲,2024-03-10,2024-03-12电话沟通：询价；2024-03-20上门拜访：看厂,跟进中",
+    "MIG02,迁移乙公司,乙,2024-05-06,2024-05-07邮件：报价,跟进中",
+]
+wizard = env["sales.followup.import"].create({
+    "file": base64.b64encode("\\n".join(rows).encode()), "filename": "tracker.csv"})
+wizard.action_load()
+wizard.action_import()
+env.cr.commit()
+print("IMPORT-CHECK", wizard.state)
+"""
+
+
 # Runs inside the upgraded database as the demo salesman: a contact is logged and answered by
 # the next follow-up, and the risk scan still runs. Prints what the test checks.
 SHELL_SCRIPT = """
@@ -147,6 +165,8 @@ def upgraded():
         try:
             _drop_database()
             _odoo(worktree, "-i", MODULES, "--stop-after-init")
+            # History brought in by the previous release's own tracker importer.
+            _odoo(worktree, command=["shell"], stdin=IMPORT_SCRIPT)
             before = _snapshot()
             previous_version = _manifest_version(worktree / "sales_followup")
         finally:
@@ -199,7 +219,48 @@ def test_upgrade_keeps_followup_data(upgraded, part):
     before, after = upgraded["before"], upgraded["after"]
     existing = _existing_ids(before)
     key = 1 if part in ("logs", "risks") else 0
-    assert _own(after[part], existing, key) == _own(before[part], existing, key)
+    mine_before, mine_after = _own(before[part], existing, key), _own(after[part], existing, key)
+    if part == "logs":
+        # Imported history is no longer "recorded late" (the last column): checked apart.
+        imported = {row[0] for row in before["leads"] if row[3] in ("MIG01", "MIG02")}
+
+        def comparable(rows):
+            return [row[:-1] if row[1] in imported else row for row in rows]
+
+        mine_before, mine_after = comparable(mine_before), comparable(mine_after)
+    assert mine_after == mine_before
+
+
+def test_upgrade_gives_imported_history_its_dates(upgraded):
+    conn = psycopg2.connect(dbname=DB)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT followup_code, followup_origin, followup_start_date FROM crm_lead "
+                "WHERE followup_code IN ('MIG01', 'MIG02') ORDER BY followup_code"
+            )
+            leads = cr.fetchall()
+            cr.execute(
+                "SELECT count(*) FROM sales_followup_log log JOIN crm_lead lead "
+                "ON lead.id = log.lead_id WHERE lead.followup_code IN ('MIG01', 'MIG02') "
+                "AND log.recorded_late"
+            )
+            late = cr.fetchone()[0]
+            cr.execute(
+                "SELECT count(*) FROM crm_lead WHERE followup_origin = 'import' "
+                "AND followup_code NOT IN ('MIG01', 'MIG02')"
+            )
+            others = cr.fetchone()[0]
+    finally:
+        conn.close()
+    assert [(code, origin) for code, origin, _day in leads] == [
+        ("MIG01", "import"),
+        ("MIG02", "import"),
+    ]
+    # Lead date: their first contact (the previous release kept no first-contact column).
+    assert [str(day) for _code, _origin, day in leads] == ["2024-03-12", "2024-05-07"]
+    assert late == 0, "imported history is not a contact recorded late"
+    assert others == 0, "the demo's own leads were created in Odoo"
 
 
 def test_upgrade_keeps_settings(upgraded):

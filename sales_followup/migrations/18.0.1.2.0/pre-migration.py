@@ -4,7 +4,8 @@
   release gave every lead it saw created a code): origin 'existing'; the post-migration brings
   them under the rules the way a new install does.
 - Leads imported by the previous release's tracker importer (their logs were written in the same
-  transaction as the lead and are dated days before it): origin 'import'.
+  transaction as the lead, dated days before it at 09:00 and answering no follow-up, as that
+  importer wrote them): origin 'import'.
 - Lead date: the creation day, or the day of the first logged contact when that is earlier
   (imported history), so that no duration counts from after a contact.
 - Imported logs are no longer "recorded late".
@@ -23,7 +24,9 @@ def migrate(cr, version):
         WITH first_log AS (
             SELECT lead_id, MIN(date) AS first_date,
                    BOOL_OR(log.create_date = lead.create_date
-                           AND log.date < lead.create_date - INTERVAL '1 day') AS imported
+                           AND log.date < lead.create_date - INTERVAL '1 day'
+                           AND log.due_date IS NULL
+                           AND log.date::time = '09:00:00') AS imported
               FROM sales_followup_log log
               JOIN crm_lead lead ON lead.id = log.lead_id
           GROUP BY lead_id
@@ -43,6 +46,7 @@ def migrate(cr, version):
            SET recorded_late = FALSE
           FROM crm_lead lead
          WHERE lead.id = log.lead_id AND lead.followup_origin = 'import'
-           AND log.create_date = lead.create_date AND log.recorded_late;
+           AND log.create_date = lead.create_date AND log.due_date IS NULL
+           AND log.recorded_late;
         """
     )
