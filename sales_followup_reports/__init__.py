@@ -1,2 +1,3 @@
+from . import controllers
 from . import report
 from . import wizard

@@ -1,12 +1,17 @@
+import logging
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
-from .res_config_settings import FOLLOWUP_SETTING_DEFAULTS, FOLLOWUP_SETTINGS_ZERO_ALLOWED
+from .res_config_settings import FOLLOWUP_SETTING_BOUNDS, FOLLOWUP_SETTING_DEFAULTS
 from .selection_check import check_selection_values
+from .utm_source import DEFAULT_LEAD_CODE_PREFIX
+
+_logger = logging.getLogger(__name__)
 
 FOLLOWUP_ACTIVITY_TYPE = "sales_followup.mail_activity_type_followup"
 
@@ -23,6 +28,23 @@ FOLLOWUP_ORIGINS = [
     ("existing", "Before Sales Follow-up"),
     ("import", "Imported Tracker"),
 ]
+# Follow-up state the module keeps itself: computed, or moved by its actions and rules. A caller
+# does not write it (the module's own code writes it as the superuser); the form never sends
+# it (read-only), and a value sent back unchanged is ignored.
+FOLLOWUP_SYSTEM_FIELDS = {
+    "followup_status",
+    "followup_next_date",
+    "followup_last_date",
+    "followup_unanswered_count",
+    "followup_last_response_date",
+    "followup_risk_level",
+    "followup_lost_candidate",
+    "followup_risk_type_ids",
+    "followup_date_fixed",
+    "followup_wakeup_date",
+}
+# How far ahead a follow-up may be due (unless a rhythm is longer): beyond, set the lead dormant.
+FOLLOWUP_HORIZON_DAYS = 366
 # The earliest lead date accepted: older dates are typing errors (0001-01-01, 1900-01-01).
 LEAD_DATE_MIN = date(1990, 1, 1)
 GRADE_RULE_HELP = (
@@ -299,6 +321,19 @@ class CrmLead(models.Model):
                     _("Wake-up Date: the dormant lead %s needs a wake-up date.", lead.display_name)
                 )
 
+    def init(self):
+        res = super().init()
+        # Exact lookups of codes (allocation, import matching): the trigram index of the field
+        # serves searches for parts of a code, and is slow for many exact codes.
+        create_index(
+            self.env.cr,
+            "crm_lead_followup_code_exact_index",
+            self._table,
+            ["followup_code"],
+            where="followup_code IS NOT NULL",
+        )
+        return res
+
     @api.constrains("followup_start_date")
     def _check_followup_start_date(self):
         for lead in self:
@@ -328,6 +363,19 @@ class CrmLead(models.Model):
             for vals in vals_list:
                 if "followup_origin" in vals and not self._followup_may_set_origin():
                     raise AccessError(_("Origin: it is set by Sales Follow-up, not by hand."))
+                # A new lead starts To Follow Up, with nothing of the rest: the default values
+                # a form sends are accepted.
+                system = {
+                    fname
+                    for fname in FOLLOWUP_SYSTEM_FIELDS & vals.keys()
+                    if vals[fname] not in (False, None, 0, [])
+                    and not (fname == "followup_status" and vals[fname] == "to_contact")
+                    and not (fname == "followup_risk_level" and vals[fname] == "none")
+                }
+                if system:
+                    self._followup_refuse_system_write(system)
+                if vals.get("followup_code"):
+                    self._followup_check_code_allowed(vals)
                 if (
                     vals.get("followup_start_date")
                     and fields.Date.to_date(vals["followup_start_date"]) != today
@@ -346,6 +394,10 @@ class CrmLead(models.Model):
         check_selection_values(self, [vals])
         if "followup_code" in vals and not self._followup_is_manager():
             raise AccessError(_("Lead Code: only sales managers can change a lead code."))
+        if vals.get("followup_code") and not self.env.su:
+            self._followup_check_code_allowed(vals)
+        if FOLLOWUP_SYSTEM_FIELDS & vals.keys() and not self.env.su:
+            vals = self._followup_check_system_write(vals)
         if "followup_origin" in vals and not self.env.su and not self._followup_may_set_origin():
             raise AccessError(_("Origin: it is set by Sales Follow-up, not by hand."))
         if "followup_start_date" in vals and not self.env.su:
@@ -369,6 +421,102 @@ class CrmLead(models.Model):
         if "user_id" in vals:
             self._followup_reassign()
         return res
+
+    def _followup_check_system_write(self, vals):
+        """``vals`` without the follow-up state sent back unchanged; anything else of that
+        state is refused, but for moving a dormant lead's wake-up date to a later day."""
+        vals = dict(vals)
+        changed = set()
+        for fname in FOLLOWUP_SYSTEM_FIELDS & vals.keys():
+            if self._followup_same_value(fname, vals[fname]):
+                del vals[fname]
+            else:
+                changed.add(fname)
+        if changed == {"followup_wakeup_date"}:
+            try:
+                day = fields.Date.to_date(vals["followup_wakeup_date"])
+            except (TypeError, ValueError):
+                day = None
+            today = fields.Date.context_today(self)
+            if all(lead.followup_status == "dormant" for lead in self) and day and day > today:
+                return vals
+            raise UserError(
+                _(
+                    "Wake-up Date: only a dormant lead has one, and it is after today; use Set "
+                    "Dormant (or Wake Up) on %(leads)s.",
+                    leads=", ".join(self.mapped("display_name")),
+                )
+            )
+        if changed:
+            self._followup_refuse_system_write(changed)
+        return vals
+
+    def _followup_check_code_allowed(self, vals):
+        """Lead codes are the system's: salespeople never set one; sales managers set one that
+        follows the source's pattern (PREFIX-YYYYMMDD-NNN), and the tracker import keeps the
+        tracker's own codes (letters, digits, - _ . /)."""
+        if not self._followup_is_manager():
+            raise AccessError(
+                _(
+                    "Lead Code: codes are given by Sales Follow-up; only sales managers set one "
+                    "by hand."
+                )
+            )
+        code = vals["followup_code"]
+        if not isinstance(code, str):
+            raise ValidationError(_("Lead Code: %r is not a code.", code))
+        if self.env.context.get("sales_followup_import"):
+            if not re.fullmatch(r"[\w\-./]{1,64}", code):
+                raise ValidationError(
+                    _(
+                        "Lead Code: '%s' holds characters a code does not (letters, digits and "
+                        "- _ . / only, 64 at most).",
+                        code,
+                    )
+                )
+            return
+        sources = (
+            self.env["utm.source"].browse(vals["source_id"])
+            if vals.get("source_id")
+            else self.source_id
+        )
+        prefixes = {source.followup_code_prefix or DEFAULT_LEAD_CODE_PREFIX for source in sources}
+        prefixes = prefixes or {DEFAULT_LEAD_CODE_PREFIX}
+        if not any(re.fullmatch(rf"{re.escape(p)}-\d{{8}}-\d{{3,6}}", code) for p in prefixes):
+            pattern = ", ".join(f"{prefix}-YYYYMMDD-NNN" for prefix in sorted(prefixes))
+            raise ValidationError(
+                _(
+                    "Lead Code: '%(code)s' does not follow the pattern of its source "
+                    "(%(pattern)s).",
+                    code=code,
+                    pattern=pattern,
+                )
+            )
+
+    def _followup_same_value(self, fname, value):
+        """Whether every lead of self already holds ``value`` in ``fname`` (the form sending a
+        read-only value back)."""
+        field = self._fields[fname]
+        if field.type in ("one2many", "many2many"):
+            return False
+        try:
+            new = field.convert_to_cache(value, self)
+        except (TypeError, ValueError):
+            return False
+        return all(field.convert_to_cache(lead[fname], lead) == new for lead in self)
+
+    def _followup_refuse_system_write(self, fnames):
+        labels = ", ".join(
+            sorted(self._fields[fname]._description_string(self.env) for fname in fnames)
+        )
+        raise UserError(
+            _(
+                "%(fields)s: kept by Sales Follow-up from the logged contacts, the activities "
+                "and the rules; log a follow-up, set the lead dormant, mark it won or lost "
+                "instead of writing it.",
+                fields=labels,
+            )
+        )
 
     def _followup_check_start_date_change(self, value):
         """A manager moves the lead date; never after the lead's first logged contact, which
@@ -537,16 +685,40 @@ class CrmLead(models.Model):
 
     @api.model
     def _followup_setting(self, key):
-        """Integer setting of the follow-up rules, falling back to its default when unset or
-        out of range."""
+        """Integer setting of the follow-up rules, falling back to its default (with a warning
+        in the log) when the stored parameter is not a number within its bounds: a bad value
+        set as a system parameter must not break logging, the crons or the reports."""
         default = FOLLOWUP_SETTING_DEFAULTS[key]
         raw = self.env["ir.config_parameter"].sudo().get_param(f"sales_followup.{key}")
+        if raw in (None, False, ""):
+            return default
+        low, high = FOLLOWUP_SETTING_BOUNDS[key]
         try:
             value = int(raw)
         except (TypeError, ValueError):
+            value = None
+        if value is None or not low <= value <= high:
+            _logger.warning(
+                "System parameter sales_followup.%s = %r is not a whole number from %s to %s: "
+                "the default %s is used.",
+                key,
+                raw,
+                low,
+                high,
+                default,
+            )
             return default
-        minimum = 0 if key in FOLLOWUP_SETTINGS_ZERO_ALLOWED else 1
-        return value if value >= minimum else default
+        return value
+
+    @api.model
+    def _followup_latest_deadline(self, today):
+        """The latest sensible due date of a follow-up: a year, or the longest rhythm when
+        longer. Further away, the lead should be set dormant."""
+        longest = max(
+            self._followup_setting(key)
+            for key in ("interval_a", "interval_b", "interval_c", "interval_converted")
+        )
+        return today + timedelta(days=max(FOLLOWUP_HORIZON_DAYS, longest))
 
     @api.model
     def _followup_setting_bool(self, key):
@@ -604,24 +776,44 @@ class CrmLead(models.Model):
                 source = sources.browse(vals.get("source_id"))
                 sequence = source._followup_get_sequence() if source else default_sequence
                 pending[sequence].append(vals)
+        given = {vals["followup_code"] for vals in vals_list if vals.get("followup_code")}
         for sequence, group in pending.items():
             date_range_id = self._followup_daily_range(sequence, today)
-            self.env.cr.execute(
-                "UPDATE ir_sequence_date_range SET number_next = number_next + %s "
-                "WHERE id = %s RETURNING number_next - %s",
-                (
-                    len(group) * sequence.number_increment,
-                    date_range_id,
-                    len(group) * sequence.number_increment,
-                ),
-            )
-            first = self.env.cr.fetchone()[0]
             prefix, suffix = sequence._get_prefix_suffix(date=today, date_range=today)
-            for index, vals in enumerate(group):
-                number = first + index * sequence.number_increment
-                vals["followup_code"] = f"{prefix}{number:0{sequence.padding}d}{suffix}"
+            step = sequence.number_increment
+            # A code set by hand (a manager, an import) is never handed out again: the serials
+            # it holds are skipped, and the next ones taken.
+            waiting = group
+            while waiting:
+                self.env.cr.execute(
+                    "UPDATE ir_sequence_date_range SET number_next = number_next + %s "
+                    "WHERE id = %s RETURNING number_next - %s",
+                    (len(waiting) * step, date_range_id, len(waiting) * step),
+                )
+                first = self.env.cr.fetchone()[0]
+                codes = [
+                    f"{prefix}{first + index * step:0{sequence.padding}d}{suffix}"
+                    for index in range(len(waiting))
+                ]
+                taken = given | self._followup_codes_in_use(codes)
+                left = []
+                for vals, code in zip(waiting, codes, strict=True):
+                    if code in taken:
+                        left.append(vals)
+                    else:
+                        vals["followup_code"] = code
+                waiting = left
         if pending:
             self.env["ir.sequence.date_range"].invalidate_model(["number_next"])
+
+    @api.model
+    def _followup_codes_in_use(self, codes):
+        """The codes among ``codes`` that leads already have (any company, archived too)."""
+        self.flush_model(["followup_code"])
+        self.env.cr.execute(
+            "SELECT followup_code FROM crm_lead WHERE followup_code = ANY(%s)", [list(codes)]
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     @api.model
     def _followup_daily_range(self, sequence, day):
@@ -673,7 +865,7 @@ class CrmLead(models.Model):
         today = fields.Date.context_today(self)
         changed = self.browse()
         for status, leads in moves.items():
-            leads.write({"followup_status": status, "followup_wakeup_date": False})
+            leads.sudo().write({"followup_status": status, "followup_wakeup_date": False})
             if status == "converted":
                 revisit = today + timedelta(days=self._followup_setting("interval_converted"))
                 leads._followup_schedule(dict.fromkeys(leads.ids, revisit))
@@ -713,7 +905,7 @@ class CrmLead(models.Model):
         today = fields.Date.context_today(self)
         if not wakeup_date or wakeup_date <= today:
             raise ValidationError(_("Wake-up Date: choose a date after today."))
-        self.write(
+        self.sudo().write(
             {
                 "followup_status": "dormant",
                 "followup_wakeup_date": wakeup_date,
@@ -730,7 +922,7 @@ class CrmLead(models.Model):
 
     def _followup_wake_up(self):
         today = fields.Date.context_today(self)
-        self.write({"followup_status": "in_progress"})
+        self.sudo().write({"followup_status": "in_progress"})
         self._followup_schedule(dict.fromkeys(self.ids, today))
         self._followup_apply_risk_rules()
 
@@ -758,33 +950,6 @@ class CrmLead(models.Model):
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 break
         return done
-
-    def _followup_after_import(self, next_dates):
-        """After a bulk import of follow-up logs: leads with logs are Following, and each open
-        lead gets one follow-up, on the tracker's next follow-up date or after the grade's
-        rhythm counted from its last contact (leads never contacted wait for the first-contact
-        cron)."""
-        self.flush_recordset()
-        self.filtered(
-            lambda lead: lead.followup_status == "to_contact" and lead.followup_last_date
-        ).write({"followup_status": "in_progress"})
-        fixed, rhythm = {}, {}
-        for lead in self:
-            if not lead.active or lead.followup_status != "in_progress":
-                continue
-            if next_dates.get(lead.id):
-                fixed[lead.id] = next_dates[lead.id]
-            elif lead.followup_last_date:
-                day = lead._followup_local_date(lead.followup_last_date)
-                rhythm[lead.id] = day + timedelta(days=lead._followup_interval())
-        activities = self.browse(list(fixed) + list(rhythm))._followup_open_activities()
-        for deadlines, is_fixed in ((fixed, True), (rhythm, False)):
-            group = self.browse(list(deadlines))
-            group._followup_schedule(
-                deadlines,
-                fixed=is_fixed,
-                activities=activities.filtered(lambda act, ids=set(deadlines): act.res_id in ids),
-            )
 
     # ------------------------------------------------------------
     # Risks
@@ -961,7 +1126,7 @@ class CrmLead(models.Model):
             group.write({"date_deadline": deadline, "user_id": user_id})
         if create_vals:
             Activity.create(create_vals)
-        self.filtered(lambda lead: lead.followup_date_fixed != fixed).write(
+        self.filtered(lambda lead: lead.followup_date_fixed != fixed).sudo().write(
             {"followup_date_fixed": fixed}
         )
 
@@ -1021,6 +1186,53 @@ class CrmLead(models.Model):
                 self.env["ir.cron"]._notify_progress(done=done, remaining=self.env.cr.fetchone()[0])
                 break
         return done
+
+    @api.model
+    def _followup_restore_missing(self, id_range):
+        """Open leads with a salesperson whose Follow-up is gone (deleted by hand) get one back,
+        due on their next follow-up date when it is still to come, else today: a lead is never
+        left without a follow-up. Leads in ``id_range`` (exclusive start, inclusive end).
+
+        Converted customers that were in the database before the module (never given an
+        after-sale revisit) are left as they are, and so are all the leads that were there
+        until the install has adopted them (the install's post-init step, which runs after the
+        demo data: a scan in the demo must not schedule them first).
+        """
+        adopted = bool(
+            self.env["ir.config_parameter"].sudo().get_param("sales_followup.install_date")
+        )
+        type_id = self._followup_activity_type_id()
+        self.env["mail.activity"].flush_model(["res_model", "res_id", "activity_type_id", "active"])
+        self.flush_model(["active", "user_id", "followup_status", "followup_origin"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT lead.id FROM crm_lead lead
+                 WHERE lead.id > %(start)s AND lead.id <= %(end)s
+                   AND lead.active AND lead.user_id IS NOT NULL
+                   AND lead.followup_status IN ('to_contact', 'in_progress', 'converted')
+                   AND NOT (lead.followup_origin = 'existing'
+                            AND (lead.followup_status = 'converted' OR NOT %(adopted)s))
+                   AND NOT EXISTS (
+                           SELECT 1 FROM mail_activity activity
+                            WHERE activity.res_model = 'crm.lead' AND activity.res_id = lead.id
+                              AND activity.activity_type_id = %(type_id)s AND activity.active)
+                """,
+                start=id_range[0],
+                end=id_range[1],
+                type_id=type_id,
+                adopted=adopted,
+            )
+        )
+        leads = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if not leads:
+            return leads
+        today = fields.Date.context_today(self)
+        leads._followup_schedule(
+            {lead.id: max(today, lead.followup_next_date or today) for lead in leads},
+            activities=self.env["mail.activity"].sudo(),
+        )
+        return leads
 
     def _followup_reschedule_for_grade(self):
         """Move the open follow-ups that were not dated by hand to the new grade's rhythm,

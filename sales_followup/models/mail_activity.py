@@ -1,4 +1,4 @@
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
 
@@ -10,13 +10,46 @@ class MailActivity(models.Model):
     def create(self, vals_list):
         activities = super().create(vals_list)
         activities._followup_check_single()
+        activities._followup_check_deadline()
         return activities
 
     def write(self, vals):
         res = super().write(vals)
         if {"activity_type_id", "res_id", "res_model_id", "active"} & vals.keys():
             self._followup_check_single()
+        if {"date_deadline", "activity_type_id"} & vals.keys():
+            self._followup_check_deadline()
         return res
+
+    def _followup_check_deadline(self):
+        """A Follow-up is due within the rhythm's sensible range: a year ahead (or the longest
+        rhythm). Pushing one to 2099 is not following up; setting the lead dormant is."""
+        followups = self._followup_only()
+        if not followups:
+            return
+        Lead = self.env["crm.lead"]
+        latest = Lead._followup_latest_deadline(fields.Date.context_today(self))
+        late = followups.filtered(lambda act: act.date_deadline and act.date_deadline > latest)
+        if late:
+            raise ValidationError(
+                _(
+                    "Due Date: %(date)s is too far away for a Follow-up (%(latest)s at the "
+                    "latest); set the lead dormant when the customer asks to wait.",
+                    date=fields.Date.to_string(late[0].date_deadline),
+                    latest=fields.Date.to_string(latest),
+                )
+            )
+
+    def _followup_only(self):
+        """The open Follow-up activities of leads among these."""
+        followup_type_id = self.env["crm.lead"]._followup_activity_type_id()
+        return self.filtered(
+            lambda act: (
+                act.active
+                and act.res_model == "crm.lead"
+                and act.activity_type_id.id == followup_type_id
+            )
+        )
 
     def _action_done(self, feedback=False, attachment_ids=None):
         """Marking a Follow-up done from the chatter or the activity menu logs the contact:
@@ -53,13 +86,7 @@ class MailActivity(models.Model):
     def _followup_check_single(self):
         """A lead has at most one open Follow-up: a second one would split the rhythm."""
         followup_type_id = self.env["crm.lead"]._followup_activity_type_id()
-        followups = self.filtered(
-            lambda act: (
-                act.active
-                and act.res_model == "crm.lead"
-                and act.activity_type_id.id == followup_type_id
-            )
-        )
+        followups = self._followup_only()
         if not followups:
             return
         counts = self.sudo()._read_group(

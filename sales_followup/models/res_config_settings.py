@@ -12,8 +12,18 @@ FOLLOWUP_SETTING_DEFAULTS = {
     "risk_no_reply_count": 3,
     "risk_silent_days": 90,
 }
-# Settings that may be 0; all others must be above 0.
-FOLLOWUP_SETTINGS_ZERO_ALLOWED = {"risk_overdue_grace_days"}
+# Sensible range of each setting (both ends included): beyond it a value is a typing error, and
+# would overflow the dates it computes.
+FOLLOWUP_SETTING_BOUNDS = {
+    "interval_a": (1, 365),
+    "interval_b": (1, 365),
+    "interval_c": (1, 365),
+    "interval_converted": (1, 730),
+    "first_contact_hours": (1, 720),
+    "risk_overdue_grace_days": (0, 365),
+    "risk_no_reply_count": (1, 50),
+    "risk_silent_days": (1, 3650),
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -23,31 +33,32 @@ class ResConfigSettings(models.TransientModel):
         string="Grade A rhythm (days)",
         config_parameter="sales_followup.interval_a",
         default=FOLLOWUP_SETTING_DEFAULTS["interval_a"],
-        help="Days between two follow-ups of a grade A lead (high potential).",
+        help="Days between two follow-ups of a grade A lead (high potential); 1 to 365.",
     )
     followup_interval_b = fields.Integer(
         string="Grade B rhythm (days)",
         config_parameter="sales_followup.interval_b",
         default=FOLLOWUP_SETTING_DEFAULTS["interval_b"],
-        help="Days between two follow-ups of a grade B lead (3 = about twice a week).",
+        help="Days between two follow-ups of a grade B lead (3 = about twice a week); 1 to 365.",
     )
     followup_interval_c = fields.Integer(
         string="Grade C rhythm (days)",
         config_parameter="sales_followup.interval_c",
         default=FOLLOWUP_SETTING_DEFAULTS["interval_c"],
-        help="Days between two follow-ups of a grade C lead (low potential).",
+        help="Days between two follow-ups of a grade C lead (low potential); 1 to 365.",
     )
     followup_interval_converted = fields.Integer(
         string="After-sale revisit (days)",
         config_parameter="sales_followup.interval_converted",
         default=FOLLOWUP_SETTING_DEFAULTS["interval_converted"],
-        help="Days between two revisits of a converted (won) customer.",
+        help="Days between two revisits of a converted (won) customer; 1 to 730.",
     )
     followup_first_contact_hours = fields.Integer(
         string="First-contact window (hours)",
         config_parameter="sales_followup.first_contact_hours",
         default=FOLLOWUP_SETTING_DEFAULTS["first_contact_hours"],
-        help="A new lead with a salesperson gets its first follow-up due within this window.",
+        help="A new lead with a salesperson gets its first follow-up due within this window; "
+        "1 to 720 hours.",
     )
     followup_lost_reason_optional = fields.Boolean(
         string="Lost reason optional",
@@ -59,21 +70,21 @@ class ResConfigSettings(models.TransientModel):
         string="Overdue after (days of grace)",
         config_parameter="sales_followup.risk_overdue_grace_days",
         default=FOLLOWUP_SETTING_DEFAULTS["risk_overdue_grace_days"],
-        help="A follow-up past due by more than these days raises the Overdue risk.",
+        help="A follow-up past due by more than these days raises the Overdue risk; 0 to 365.",
     )
     followup_risk_no_reply_count = fields.Integer(
         string="No reply after (follow-ups)",
         config_parameter="sales_followup.risk_no_reply_count",
         default=FOLLOWUP_SETTING_DEFAULTS["risk_no_reply_count"],
         help="That many follow-ups in a row without a response raise the No Reply risk and "
-        "make the lead a lost candidate.",
+        "make the lead a lost candidate; 1 to 50.",
     )
     followup_risk_silent_days = fields.Integer(
         string="Silent after (days)",
         config_parameter="sales_followup.risk_silent_days",
         default=FOLLOWUP_SETTING_DEFAULTS["risk_silent_days"],
         help="No response from the customer for that many days raises the Silent risk "
-        "(open leads and converted customers).",
+        "(open leads and converted customers); 1 to 3650.",
     )
     followup_risk_auto_lost = fields.Boolean(
         string="Mark lost candidates lost",
@@ -82,19 +93,34 @@ class ResConfigSettings(models.TransientModel):
         "'No response' automatically.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Checked before the values reach the database (a number too large for its column
+        # would fail there with a raw error).
+        for vals in vals_list:
+            for key in FOLLOWUP_SETTING_BOUNDS:
+                if f"followup_{key}" in vals:
+                    self._followup_check_bound(key, vals[f"followup_{key}"])
+        return super().create(vals_list)
+
     @api.constrains(*(f"followup_{key}" for key in FOLLOWUP_SETTING_DEFAULTS))
-    def _check_followup_positive(self):
+    def _check_followup_bounds(self):
         for settings in self:
-            for key in FOLLOWUP_SETTING_DEFAULTS:
-                fname = f"followup_{key}"
-                minimum = 0 if key in FOLLOWUP_SETTINGS_ZERO_ALLOWED else 1
-                if settings[fname] < minimum:
-                    raise ValidationError(
-                        _(
-                            "%(setting)s must be a whole number of at least %(minimum)s "
-                            "(got %(value)s).",
-                            setting=settings._fields[fname].get_description(self.env)["string"],
-                            minimum=minimum,
-                            value=settings[fname],
-                        )
-                    )
+            for key in FOLLOWUP_SETTING_BOUNDS:
+                settings._followup_check_bound(key, settings[f"followup_{key}"])
+
+    @api.model
+    def _followup_check_bound(self, key, value):
+        low, high = FOLLOWUP_SETTING_BOUNDS[key]
+        value = 0 if value is False else value  # an emptied number field
+        if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
+            fname = f"followup_{key}"
+            raise ValidationError(
+                _(
+                    "%(setting)s must be a whole number from %(low)s to %(high)s (got %(value)s).",
+                    setting=self._fields[fname].get_description(self.env)["string"],
+                    low=low,
+                    high=high,
+                    value=value,
+                )
+            )

@@ -495,7 +495,7 @@ class SalesFollowupImportLoader(models.AbstractModel):
         # Contacted, or said to be followed in the tracker: Following.
         self.env["crm.lead"].union(
             *(plan.record for plan in plans if plan.import_status == "in_progress")
-        ).filtered(lambda lead: lead.active and lead.followup_status == "to_contact").write(
+        ).filtered(lambda lead: lead.active and lead.followup_status == "to_contact").sudo().write(
             {"followup_status": "in_progress"}
         )
         plans = [plan for plan in plans if plan.record.active and plan.record.user_id]

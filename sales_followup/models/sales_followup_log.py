@@ -1,6 +1,7 @@
 import re
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date as date_type
+from datetime import datetime, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -42,6 +43,10 @@ VAGUE_SUMMARIES = {
 }
 # A log may be dated a few minutes ahead of the server clock (clock skew of phones).
 FUTURE_TOLERANCE = timedelta(minutes=5)
+# Contacts before this are typing errors (0001-01-01).
+CONTACT_DATE_MIN = datetime(1990, 1, 1)
+# Characters that show nothing: a summary made of them says nothing.
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 
 
 class SalesFollowupLog(models.Model):
@@ -176,12 +181,14 @@ class SalesFollowupLog(models.Model):
     def create(self, vals_list):
         check_selection_values(self, vals_list, prefix="")
         vals_list = [dict(vals) for vals in vals_list]
+        for vals in vals_list:
+            self._check_log_values(vals, creating=True)
+        self._check_log_authors({vals.get("user_id") for vals in vals_list})
         leads = self.env["crm.lead"].browse(
             {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
         )
         leads._followup_check_loggable()
         for vals in vals_list:
-            self._check_log_values(vals, creating=True)
             lead = leads.browse(vals.get("lead_id"))
             vals.setdefault("stage_id", lead.stage_id.id)
             vals.setdefault("grade", lead.followup_grade)
@@ -196,11 +203,15 @@ class SalesFollowupLog(models.Model):
 
     def write(self, vals):
         check_selection_values(self, [vals], prefix="")
-        if not self.env["crm.lead"]._followup_is_manager():
+        is_manager = self.env["crm.lead"]._followup_is_manager()
+        if not is_manager:
             self._check_own_same_day()
             if "lead_id" in vals:
                 raise AccessError(_("Lead: only sales managers can move a log to another lead."))
         self._check_log_values(vals, creating=False)
+        if "user_id" in vals and not self.env.su:
+            self._check_log_authors({vals["user_id"]})
+            self._reattribute_note(vals["user_id"])
         if "lead_id" in vals and not self.env.su:
             # Moving logs is a manager's correction; merging leads (superuser) may move them
             # onto a lost master too.
@@ -218,10 +229,18 @@ class SalesFollowupLog(models.Model):
 
     @api.model
     def _check_log_values(self, vals, creating):
-        if creating and "lead_id" not in vals:
+        """What a caller sends, checked before anything is written: each bad value gets a
+        ValidationError naming the field and the value (in the user's language), never a bare
+        Python error."""
+        if creating and not vals.get("lead_id"):
             raise ValidationError(_("Lead: a follow-up log needs a lead."))
+        if "lead_id" in vals and vals["lead_id"] and not _is_id(vals["lead_id"]):
+            raise ValidationError(_("Lead: %r is not a lead (a lead's id).", vals["lead_id"]))
         if creating or "summary" in vals:
-            summary = (vals.get("summary") or "").strip()
+            raw = vals.get("summary")
+            if raw not in (None, False) and not isinstance(raw, str):
+                raise ValidationError(_("Discussed: %r is not a text.", raw))
+            summary = _visible_text(raw)
             if not summary:
                 raise ValidationError(_("Discussed: say what was discussed with the customer."))
             normalized = re.sub(r"[\s\W_]+", " ", summary.lower()).strip()
@@ -233,18 +252,96 @@ class SalesFollowupLog(models.Model):
                         summary,
                     )
                 )
-        date = fields.Datetime.to_datetime(vals.get("date")) if vals.get("date") else None
-        if date and date > fields.Datetime.now() + FUTURE_TOLERANCE:
-            raise ValidationError(_("Date: a contact cannot be logged in the future."))
-        if vals.get("next_date") and not self.env.context.get("sales_followup_import"):
-            next_date = fields.Date.to_date(vals["next_date"])
-            if next_date < fields.Date.context_today(self):
+        if vals.get("date"):
+            date = _to_datetime(vals["date"])
+            if date is None:
                 raise ValidationError(
                     _(
-                        "Next Follow-up: %s is in the past; choose today or a later date.",
-                        fields.Date.to_string(next_date),
+                        "Date: %r is not a date and time (e.g. 2026-03-10 14:30:00, in UTC).",
+                        vals["date"],
                     )
                 )
+            if date > fields.Datetime.now() + FUTURE_TOLERANCE:
+                raise ValidationError(_("Date: a contact cannot be logged in the future."))
+            if date < CONTACT_DATE_MIN:
+                raise ValidationError(
+                    _(
+                        "Date: %(date)s is not a plausible day for a contact (from %(min)s on).",
+                        date=fields.Datetime.to_string(date),
+                        min=fields.Date.to_string(CONTACT_DATE_MIN.date()),
+                    )
+                )
+        if vals.get("next_date"):
+            next_date = _to_date(vals["next_date"])
+            if next_date is None:
+                raise ValidationError(
+                    _("Next Follow-up: %r is not a date (e.g. 2026-03-10).", vals["next_date"])
+                )
+            if not self.env.context.get("sales_followup_import"):
+                today = fields.Date.context_today(self)
+                if next_date < today:
+                    raise ValidationError(
+                        _(
+                            "Next Follow-up: %s is in the past; choose today or a later date.",
+                            fields.Date.to_string(next_date),
+                        )
+                    )
+                latest = self.env["crm.lead"]._followup_latest_deadline(today)
+                if next_date > latest:
+                    raise ValidationError(
+                        _(
+                            "Next Follow-up: %(date)s is too far away (%(latest)s at the latest); "
+                            "set the lead dormant instead when the customer asks to wait.",
+                            date=fields.Date.to_string(next_date),
+                            latest=fields.Date.to_string(latest),
+                        )
+                    )
+        if vals.get("user_id") and not _is_id(vals["user_id"]):
+            raise ValidationError(_("Follow-up Person: %r is not a user.", vals["user_id"]))
+
+    @api.model
+    def _check_log_authors(self, user_ids):
+        """A log belongs to who made the contact: salespeople log their own; sales managers may
+        credit (or re-credit) a colleague, never a portal user. One query for all of them."""
+        user_ids = {user_id for user_id in user_ids if user_id}
+        if not user_ids:
+            return
+        users = self.env["res.users"].sudo().browse(user_ids).exists()
+        unknown = user_ids - set(users.ids)
+        wrong = users.filtered("share")
+        if unknown or wrong:
+            raise ValidationError(
+                _(
+                    "Follow-up Person: %s is not an internal user; follow-up logs belong to the "
+                    "salespeople.",
+                    wrong[:1].name or min(unknown),
+                )
+            )
+        others = users - self.env.user
+        if others and not self.env["crm.lead"]._followup_is_manager():
+            raise AccessError(
+                _(
+                    "Follow-up Person: you log your own follow-ups; only sales managers "
+                    "credit a log to %s.",
+                    others[0].name,
+                )
+            )
+
+    def _reattribute_note(self, user_id):
+        """A manager credits logs to someone else: said on their leads' chatter."""
+        user = self.env["res.users"].browse(user_id)
+        for log in self.filtered(lambda log: log.user_id != user):
+            log.lead_id.message_post(
+                body=_(
+                    "Follow-up of %(date)s credited to %(new)s instead of %(old)s.",
+                    date=fields.Date.to_string(
+                        fields.Datetime.context_timestamp(log, log.date).date()
+                    ),
+                    new=user.name,
+                    old=log.user_id.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def _check_own_same_day(self):
         """Salespeople correct only their own logs, on the day they wrote them."""
@@ -303,7 +400,7 @@ class SalesFollowupLog(models.Model):
         leads.filtered(
             lambda lead: lead.followup_status == "to_contact"
         )._followup_apply_risk_rules()
-        leads.filtered(lambda lead: lead.followup_status in ("to_contact", "dormant")).write(
+        leads.filtered(lambda lead: lead.followup_status in ("to_contact", "dormant")).sudo().write(
             {"followup_status": "in_progress", "followup_wakeup_date": False}
         )
 
@@ -331,3 +428,40 @@ class SalesFollowupLog(models.Model):
                 activities=activities.filtered(lambda act, ids=group.ids: act.res_id in ids),
             )
         leads._followup_apply_risk_rules()
+
+
+def _is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _visible_text(value):
+    """The text without what shows nothing (zero-width characters, spaces); "" when none."""
+    if not value:
+        return ""
+    return INVISIBLE.sub("", value).strip()
+
+
+def _to_datetime(value):
+    """A datetime from what a caller sends, or None when it is not one (a timezone suffix, a
+    word, a number)."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return fields.Datetime.to_datetime(value)
+    except ValueError:
+        return None
+
+
+def _to_date(value):
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date_type):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return fields.Date.to_date(value)
+    except ValueError:
+        return None

@@ -81,7 +81,13 @@ class SalesFollowupRisk(models.Model):
             lead._followup_check_risk_allowed()
         self._check_no_open_duplicate(vals_list)
         vals_list = [
-            dict(vals, state="open", raised_by_id=self.env.user.id, date_resolved=False)
+            dict(
+                vals,
+                state="open",
+                raised_by_id=self.env.user.id,
+                date_raised=fields.Datetime.now(),
+                date_resolved=False,
+            )
             for vals in vals_list
         ]
         risks = super().create(vals_list)
@@ -94,9 +100,13 @@ class SalesFollowupRisk(models.Model):
         return risks
 
     def write(self, vals):
-        if {"lead_id", "type_id", "state", "raised_by_id"} & vals.keys() and not self.env.su:
+        protected = {"lead_id", "type_id", "state", "raised_by_id", "date_raised", "date_resolved"}
+        if protected & vals.keys() and not self.env.su:
             raise UserError(
-                _("Risk: use Resolve to close a risk; its lead and type do not change.")
+                _(
+                    "Risk: use Resolve to close a risk; its lead, type, dates and who raised it "
+                    "do not change."
+                )
             )
         return super().write(vals)
 
@@ -343,7 +353,8 @@ class SalesFollowupRisk(models.Model):
 
     @api.model
     def _cron_followup_risk_scan(self, batch_size=SCAN_BATCH_SIZE):
-        """Apply the automatic rules to every lead, by ranges of lead ids.
+        """Apply the automatic rules to every lead, by ranges of lead ids, after giving back a
+        follow-up to the open leads that lost theirs.
 
         In the cron, each call handles one batch and reports progress: the cron runner commits
         it and calls again, so a scan stopped midway keeps what it did and the next run goes on
@@ -359,6 +370,7 @@ class SalesFollowupRisk(models.Model):
         done = 0
         while position < max_id:
             end = min(position + batch_size, max_id)
+            self.env["crm.lead"]._followup_restore_missing(id_range=(position, end))
             self._apply_rules(id_range=(position, end))
             done += end - position
             position = end

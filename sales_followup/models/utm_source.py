@@ -1,7 +1,7 @@
 import re
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 DEFAULT_LEAD_CODE_PREFIX = "LEAD"
 
@@ -47,16 +47,28 @@ class UtmSource(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if vals.get("followup_code_prefix"):
+                self._followup_check_prefix_access()
             self._followup_normalize_prefix(vals)
         return super().create(vals_list)
 
     def write(self, vals):
+        if "followup_code_prefix" in vals:
+            self._followup_check_prefix_access()
         self._followup_normalize_prefix(vals)
         res = super().write(vals)
         if "followup_code_prefix" in vals:
             for source in self.filtered("followup_sequence_id"):
                 source.followup_sequence_id.sudo().prefix = source._followup_sequence_prefix()
         return res
+
+    @api.model
+    def _followup_check_prefix_access(self):
+        """A prefix numbers the leads of every salesperson: sales managers set it."""
+        if not (self.env.su or self.env.user.has_group("sales_team.group_sale_manager")):
+            raise AccessError(
+                _("Lead Code Prefix: only sales managers set the lead code prefix of a source.")
+            )
 
     @api.model
     def _followup_normalize_prefix(self, vals):

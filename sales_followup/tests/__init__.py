@@ -1,6 +1,7 @@
 from . import test_adoption
 from . import test_followup_log
 from . import test_grading
+from . import test_hostile_caller
 from . import test_import
 from . import test_import_history
 from . import test_lead_date

@@ -68,17 +68,21 @@ class TestLeadCode(FollowupCommon):
         lead = self._lead()
         with self.assertRaisesRegex(AccessError, "Lead Code"):
             lead.with_user(self.user_salesman).write({"followup_code": "HACK-1"})
-        lead.with_user(self.user_manager).write({"followup_code": "VIP-20240101-001"})
-        self.assertEqual(lead.followup_code, "VIP-20240101-001")
+        lead.with_user(self.user_manager).write({"followup_code": "LEAD-20240101-901"})
+        self.assertEqual(lead.followup_code, "LEAD-20240101-901")
         other = self._lead()
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
-            other.with_user(self.user_manager).write({"followup_code": "VIP-20240101-001"})
+            other.with_user(self.user_manager).write({"followup_code": "LEAD-20240101-901"})
             other.flush_recordset()
 
     def test_same_code_allowed_in_another_company(self):
         company_2 = self.env["res.company"].create({"name": "Beijing Branch"})
-        self._lead(followup_code="SAME-1")
+        self._lead(followup_code="LEAD-20240101-777")
         other = self.env["crm.lead"].create(
-            {"name": "Other company", "company_id": company_2.id, "followup_code": "SAME-1"}
+            {
+                "name": "Other company",
+                "company_id": company_2.id,
+                "followup_code": "LEAD-20240101-777",
+            }
         )
-        self.assertEqual(other.followup_code, "SAME-1")
+        self.assertEqual(other.followup_code, "LEAD-20240101-777")

@@ -119,7 +119,7 @@ class TestRhythm(FollowupCommon):
             for value in (0, -3):
                 with (
                     self.subTest(fname=fname, value=value),
-                    self.assertRaisesRegex(ValidationError, "must be a whole number of at least 1"),
+                    self.assertRaisesRegex(ValidationError, "must be a whole number from 1 to"),
                 ):
                     self.env["res.config.settings"].create({fname: value})
         # A hand-edited parameter that makes no sense falls back to the default.

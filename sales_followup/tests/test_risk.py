@@ -92,7 +92,7 @@ class TestRisk(FollowupCommon):
         ):
             with (
                 self.subTest(fname=fname, value=value),
-                self.assertRaisesRegex(ValidationError, "must be a whole number of at least"),
+                self.assertRaisesRegex(ValidationError, "must be a whole number from"),
             ):
                 Settings.create({fname: value})
         Settings.create({"followup_risk_overdue_grace_days": 0}).execute()

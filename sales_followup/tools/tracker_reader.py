@@ -25,6 +25,11 @@ from odoo.tools.translate import LazyTranslate
 _lt = LazyTranslate(__name__)
 
 MAX_FILE_SIZE = 20 * 1024 * 1024
+# A tracker holds at most this many rows (larger ones are split): a few megabytes of a
+# compressed workbook can hold millions of identical rows.
+MAX_ROWS = 200_000
+# The most a workbook may unpack to (its sheets and shared texts).
+MAX_UNCOMPRESSED_SIZE = 400 * 1024 * 1024
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 # CSV separators tried, in this order of preference (base_import tries the same ones).
@@ -37,6 +42,10 @@ CSV_GUESS_CONFIDENCE = 0.8
 
 class TrackerError(Exception):
     """The file cannot be imported; the message (a lazy translation) says why, for the user."""
+
+
+class TrackerTooLarge(TrackerError):
+    """The file or sheet is above one of the limits: nothing of it is read further."""
 
 
 class FormulaCell:
@@ -69,7 +78,7 @@ def detect_kind(content, filename=""):
         raise TrackerError(_lt("The file is empty."))
     if len(content) > MAX_FILE_SIZE:
         size = f"{len(content) / 1024 / 1024:.1f}"  # not inside _lt(): no f-string there
-        raise TrackerError(
+        raise TrackerTooLarge(
             _lt(
                 "The file is %(size)s MB; the limit is %(limit)s MB. Split the tracker into "
                 "several files.",
@@ -83,6 +92,7 @@ def detect_kind(content, filename=""):
         except zipfile.BadZipFile as error:
             raise TrackerError(_lt("The .xlsx file is damaged and cannot be opened.")) from error
         if "xl/workbook.xml" in names:
+            _check_unpacked_size(content)
             return "xlsx"
         raise TrackerError(_lt("This is a zip archive, not an Excel workbook (.xlsx)."))
     if content.startswith(OLE2_MAGIC):
@@ -110,11 +120,44 @@ def detect_kind(content, filename=""):
     return "csv"
 
 
+def _check_unpacked_size(content):
+    """Refuse a workbook that unpacks to more than MAX_UNCOMPRESSED_SIZE, before reading it."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        size = sum(info.file_size for info in archive.infolist())
+    if size > MAX_UNCOMPRESSED_SIZE:
+        raise TrackerTooLarge(
+            _lt(
+                "The workbook unpacks to %(size)s MB; the limit is %(limit)s MB. Split the "
+                "tracker into several files.",
+                size=size // 1024 // 1024,
+                limit=MAX_UNCOMPRESSED_SIZE // 1024 // 1024,
+            )
+        )
+
+
+def too_many_rows(count):
+    """The error for a sheet of ``count`` rows, above MAX_ROWS."""
+    # Not formatted inside _lt(): the extraction of the terms skips f-strings there.
+    count = f"{count:,}" if isinstance(count, int) else count
+    limit = f"{MAX_ROWS:,}"
+    return TrackerTooLarge(
+        _lt(
+            "The sheet has %(count)s rows; the limit is %(limit)s. Split the tracker into "
+            "several files.",
+            count=count,
+            limit=limit,
+        )
+    )
+
+
 def open_sheets(content, filename=""):
     """The sheets of a tracker file, each streaming its rows."""
     kind = detect_kind(content, filename)
     if kind == "csv":
         text = decode_csv(content)
+        lines = text.count("\n")
+        if lines > MAX_ROWS:
+            raise too_many_rows(lines)
         separator = detect_separator(text)
 
         def csv_rows():
@@ -256,6 +299,27 @@ def _cell_index(ref):
     return int(match.group(2)) - 1, col - 1
 
 
+def _count_rows(content, worksheet_path):
+    """The rows of a sheet, counted in its XML (not parsed): the rows declared by a sheet's
+    dimension are not trusted."""
+    count = 0
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        try:
+            handle = archive.open(worksheet_path)
+        except KeyError:
+            return 0
+        with handle:
+            tail = b""
+            while chunk := handle.read(1 << 20):
+                data = tail + chunk
+                count += data.count(b"<row ") + data.count(b"<row>") + data.count(b":row ")
+                # A tag cut at the chunk's end is counted with the next chunk.
+                tail = data[-5:]
+                count -= tail.count(b"<row ") + tail.count(b"<row>") + tail.count(b":row ")
+            count += tail.count(b"<row ") + tail.count(b"<row>") + tail.count(b":row ")
+    return count
+
+
 def _has_formulas(content, worksheet_path):
     """Whether the sheet's XML holds a formula element (read in chunks, not parsed)."""
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -334,6 +398,8 @@ def _xls_sheets(content):
                     for ctype in sheet.row_types(row_index)
                 ):
                     last = row_index
+            if last + 1 > MAX_ROWS:
+                raise too_many_rows(last + 1)
             for row_index in range(last + 1):
                 values = []
                 for cell in sheet.row(row_index):
@@ -377,6 +443,9 @@ def _xlsx_sheets(content):
         def rows():
             values_sheet = values_book.worksheets[index]
             path = values_sheet._worksheet_path
+            rows = _count_rows(content, path)
+            if rows > MAX_ROWS:
+                raise too_many_rows(rows)
             # A formula without a computed value reads as empty among the values: the formulas
             # are read beside them, which costs a second pass, only when the sheet has some.
             formula_sheet = (

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 
 class SalesFollowupDormantWizard(models.TransientModel):
@@ -26,6 +27,23 @@ class SalesFollowupDormantWizard(models.TransientModel):
         return res
 
     def action_apply(self):
+        """Set the leads dormant, or say why not: a lead the user may not change, or that is
+        lost or archived, is refused by name (the dialog never pretends to have done it)."""
         self.ensure_one()
-        self.lead_ids._followup_set_dormant(self.wakeup_date, self.note)
+        # The leads as chosen, archived (lost) ones included, whoever may see them.
+        requested = self.env["crm.lead"].browse(
+            self.sudo().with_context(active_test=False).lead_ids.ids
+        )
+        if not requested:
+            raise UserError(_("Leads: choose the leads to set dormant."))
+        allowed = requested._filtered_access("write")
+        if requested - allowed:
+            raise AccessError(
+                _(
+                    "Leads: you may not change %s; only its salesperson or a sales manager sets "
+                    "it dormant.",
+                    ", ".join(str(lead_id) for lead_id in (requested - allowed).ids),
+                )
+            )
+        requested.with_context(active_test=False)._followup_set_dormant(self.wakeup_date, self.note)
         return {"type": "ir.actions.act_window_close"}

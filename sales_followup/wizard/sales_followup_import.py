@@ -4,6 +4,7 @@ import hashlib
 import io
 import itertools
 from collections import defaultdict
+from contextlib import contextmanager
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -122,6 +123,32 @@ class SalesFollowupImport(models.TransientModel):
     error_file = fields.Binary(string="Rows with Errors (CSV)", readonly=True, attachment=False)
     error_filename = fields.Char(readonly=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_upload_size(vals.get("file"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "file" in vals:
+            self._check_upload_size(vals["file"])
+        return super().write(vals)
+
+    @api.model
+    def _check_upload_size(self, data):
+        """Refuse a file above the limit from its encoded size, before it is decoded or
+        stored."""
+        if data and len(data) * 3 // 4 > tr.MAX_FILE_SIZE:
+            size = f"{len(data) * 3 / 4 / 1024 / 1024:.1f}"  # outside _(): not extracted there
+            raise UserError(
+                _(
+                    "Tracker File: the file is %(size)s MB; the limit is %(limit)s MB. Split "
+                    "the tracker into several files.",
+                    size=size,
+                    limit=tr.MAX_FILE_SIZE // 1024 // 1024,
+                )
+            )
+
     @api.depends("sheet_ids")
     def _compute_several_sheets(self):
         for wizard in self:
@@ -149,6 +176,10 @@ class SalesFollowupImport(models.TransientModel):
         for record, sheet in zip(self.sheet_ids, sheets, strict=True):
             try:
                 tcol.find_header(sheet.rows())
+            except tr.TrackerTooLarge as error:
+                raise UserError(
+                    _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._text(error))
+                ) from None
             except tr.TrackerError:
                 continue
             chosen = record
@@ -160,7 +191,8 @@ class SalesFollowupImport(models.TransientModel):
         """(Re)detect the header and the columns of the chosen sheet, then preview."""
         self.ensure_one()
         sheet = self._sheet()
-        top = list(itertools.islice(sheet.rows(), tcol.HEADER_SCAN_ROWS + 1))
+        with self._reading(sheet):
+            top = list(itertools.islice(sheet.rows(), tcol.HEADER_SCAN_ROWS + 1))
         if not any(any(not tc.is_empty(cell) for cell in row) for row in top):
             raise UserError(_("Sheet '%s' is empty.", sheet.name))
         rows = iter(top)
@@ -329,12 +361,24 @@ class SalesFollowupImport(models.TransientModel):
 
     def _data_rows(self):
         """(row number as Excel shows it, cells) after the header, empty rows left out."""
-        rows = self._sheet().rows()
-        for _index in range(self.header_row or 1):
-            next(rows, None)
-        for number, row in enumerate(rows, start=(self.header_row or 1) + 1):
-            if any(not tc.is_empty(cell) for cell in row):
-                yield number, row
+        sheet = self._sheet()
+        with self._reading(sheet):
+            rows = sheet.rows()
+            for _index in range(self.header_row or 1):
+                next(rows, None)
+            for number, row in enumerate(rows, start=(self.header_row or 1) + 1):
+                if any(not tc.is_empty(cell) for cell in row):
+                    yield number, row
+
+    @contextmanager
+    def _reading(self, sheet):
+        """What the reader refuses while rows are read, as a message for the user."""
+        try:
+            yield
+        except tr.TrackerError as error:
+            raise UserError(
+                _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._text(error))
+            ) from None
 
     def _parsed_rows(self):
         """(row number, cells, TrackerRow or None, problems) of each data row, streamed."""

@@ -7,6 +7,10 @@ from odoo.addons.sales_followup.models.crm_lead import (
     FOLLOWUP_ORIGINS,
     FOLLOWUP_STATUSES,
 )
+from odoo.addons.sales_followup.models.res_config_settings import (
+    FOLLOWUP_SETTING_BOUNDS,
+    FOLLOWUP_SETTING_DEFAULTS,
+)
 
 # Dimensions the printable report can break the funnel down by: the choices of the print
 # wizard's "Break Down By" field, whose selection translates the labels.
@@ -189,12 +193,17 @@ class SalesFollowupFunnelReport(models.Model):
         )
 
     def _view_query(self):
-        # The first-contact window is read from the settings when the view is queried.
+        # The first-contact window is read from the settings when the view is queried; a stored
+        # value that is not a number within the setting's bounds gives the default.
+        low, high = FOLLOWUP_SETTING_BOUNDS["first_contact_hours"]
         window = SQL(
-            """COALESCE((SELECT CASE WHEN value ~ '^[0-9]+$' THEN value::int END
+            """COALESCE((SELECT CASE WHEN value ~ '^[0-9]{1,6}$'
+                                      AND value::int BETWEEN %s AND %s THEN value::int END
                            FROM ir_config_parameter
                           WHERE key = 'sales_followup.first_contact_hours'), %s)""",
-            24,
+            low,
+            high,
+            FOLLOWUP_SETTING_DEFAULTS["first_contact_hours"],
         )
         return SQL(
             """

@@ -1,4 +1,5 @@
 from . import test_funnel_history
 from . import test_funnel_kpis
+from . import test_hostile_reports
 from . import test_funnel_outputs
 from . import test_translation

@@ -77,8 +77,10 @@ class TestFunnelOutputs(FunnelCommon):
         wizard = self._wizard()
         data = wizard.get_report_data()
         action = wizard.action_export_xlsx()
-        self.assertIn("/xlsx_file/", action["url"])
-        book = openpyxl.load_workbook(io.BytesIO(wizard._xlsx_content(data)))
+        self.assertEqual(action["url"], f"/sales_followup_reports/funnel/{wizard.id}/xlsx")
+        content, filename = wizard._xlsx_export()
+        self.assertEqual(filename, "followup_funnel_2026-01-01_2026-03-31.xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(content))
         kpis = {row[0]: row[1] for row in book["KPIs"].iter_rows(values_only=True) if row[0]}
         totals = data["totals"]
         self.assertEqual(kpis["New leads"], totals["leads"])

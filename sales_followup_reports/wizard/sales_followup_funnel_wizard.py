@@ -1,4 +1,3 @@
-import base64
 import io
 
 import xlsxwriter
@@ -41,8 +40,6 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         required=True,
         default="source_id",
     )
-    xlsx_file = fields.Binary(string="XLSX", readonly=True, attachment=False)
-    xlsx_filename = fields.Char(readonly=True)
 
     @api.constrains("date_from", "date_to")
     def _check_period(self):
@@ -106,20 +103,20 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         )
 
     def action_export_xlsx(self):
+        """Download the XLSX, made on request by the controller and never stored."""
         self.ensure_one()
-        content = self._xlsx_content(self.get_report_data())
-        self.write(
-            {
-                "xlsx_file": base64.b64encode(content),
-                "xlsx_filename": f"followup_funnel_{self.date_from}_{self.date_to}.xlsx",
-            }
-        )
+        self._domain()  # clear errors before the download starts
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xlsx_file/{self.xlsx_filename}"
-            "?download=true",
+            "url": f"/sales_followup_reports/funnel/{self.id}/xlsx",
             "target": "self",
         }
+
+    def _xlsx_export(self):
+        """(content, file name) of the funnel as XLSX."""
+        self.ensure_one()
+        content = self._xlsx_content(self.get_report_data())
+        return content, f"followup_funnel_{self.date_from}_{self.date_to}.xlsx"
 
     # ------------------------------------------------------------
     # XLSX: the same figures as the PDF, one sheet per table
@@ -127,7 +124,11 @@ class SalesFollowupFunnelWizard(models.TransientModel):
 
     def _xlsx_content(self, data):
         output = io.BytesIO()
-        book = xlsxwriter.Workbook(output, {"in_memory": True})
+        # Texts are written as texts: a name such as =HYPERLINK(...) is never a live formula.
+        book = xlsxwriter.Workbook(
+            output,
+            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
+        )
         bold = book.add_format({"bold": True})
         percent = book.add_format({"num_format": "0.0%"})
         number = book.add_format({"num_format": "#,##0.00"})
