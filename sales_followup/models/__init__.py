@@ -1,5 +1,6 @@
 from . import crm_lead
 from . import crm_lead_adoption
+from . import crm_lead_followup
 from . import crm_stage
 from . import mail_activity
 from . import res_config_settings

@@ -241,16 +241,13 @@ class CrmLead(models.Model):
                   JOIN crm_lead lead ON lead.id = adopt.id
                  WHERE lead.active AND lead.user_id IS NOT NULL
                    AND lead.followup_status IN ('to_contact', 'in_progress')
-                   AND NOT EXISTS (
-                           SELECT 1 FROM mail_activity activity
-                            WHERE activity.res_model = 'crm.lead' AND activity.res_id = lead.id
-                              AND activity.activity_type_id = %(type_id)s AND activity.active)
+                   AND NOT %(has_followup)s
                 WINDOW w AS (PARTITION BY lead.user_id, lead.company_id, lead.followup_grade
                              ORDER BY lead.priority DESC NULLS LAST,
                                       lead.expected_revenue DESC NULLS LAST, lead.id),
                        w_all AS (PARTITION BY lead.user_id, lead.company_id, lead.followup_grade)
                 """,
-                type_id=type_id,
+                has_followup=self._followup_has_open_sql("lead"),
             )
         )
         cr.execute("SELECT DISTINCT company_id, grade FROM followup_adopt_todo")
@@ -293,11 +290,13 @@ class CrmLead(models.Model):
                 created AS (
                     INSERT INTO mail_activity
                            (res_model_id, res_model, res_id, res_name, activity_type_id,
-                            summary, date_deadline, user_id, user_tz, automated, active,
+                            summary, note, date_deadline, user_id, user_tz, automated, active,
                             create_uid, write_uid, create_date, write_date)
                     SELECT %(model_id)s, 'crm.lead', lead.id, lead.name, %(type_id)s,
                            COALESCE(activity_type.summary ->> partner.lang,
                                     activity_type.summary ->> 'en_US'),
+                           COALESCE(activity_type.default_note ->> partner.lang,
+                                    activity_type.default_note ->> 'en_US'),
                            planned.deadline, planned.user_id, partner.tz, TRUE, TRUE,
                            %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
                       FROM planned

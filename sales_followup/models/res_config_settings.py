@@ -103,6 +103,19 @@ class ResConfigSettings(models.TransientModel):
                     self._followup_check_bound(key, vals[f"followup_{key}"])
         return super().create(vals_list)
 
+    def set_values(self):
+        Lead = self.env["crm.lead"]
+        window = Lead._followup_setting("first_contact_hours")
+        res = super().set_values()
+        if Lead._followup_setting("first_contact_hours") != window:
+            # The first-contact due date of the leads still waiting for it follows the new
+            # window (a stored compute cannot depend on a parameter).
+            waiting = Lead.sudo().search(
+                [("followup_status", "=", "to_contact"), ("followup_origin", "=", "odoo")]
+            )
+            self.env.add_to_compute(Lead._fields["followup_next_date"], waiting)
+        return res
+
     @api.constrains(*(f"followup_{key}" for key in FOLLOWUP_SETTING_DEFAULTS))
     def _check_followup_bounds(self):
         for settings in self:

@@ -148,7 +148,7 @@ class SalesFollowupLog(models.Model):
         help="Logged more than 24 hours after the contact took place.",
     )
 
-    @api.depends("date", "due_date")
+    @api.depends("date", "due_date", "user_id.tz")
     def _compute_on_rhythm(self):
         for log in self:
             log.on_rhythm = bool(

@@ -83,7 +83,7 @@ class TestHostileCaller(FollowupCommon):
         with self.frozen("2026-03-10 09:00:00"):
             lead = self._lead(followup_grade="a")  # due again the next day
             self._log(lead)
-            lead.followup_next_date  # noqa: B018 - computed before the clock moves
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 11), "due the next day")
         with self.frozen("2026-03-20 09:00:00"):
             self.env["sales.followup.risk"]._apply_rules(lead_ids=lead.ids)
             self.assertNotEqual(lead.followup_risk_level, "none", "an open overdue risk")

@@ -1,0 +1,85 @@
+"""The follow-up engine (models/crm_lead_followup.py): one helper for the leads' Follow-up
+activities, scheduling the way Odoo's activity_schedule does, and stored computes that follow
+what they are computed from (the first-contact window, the salesperson's time zone)."""
+
+from datetime import date
+
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from .common import FollowupCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupEngine(FollowupCommon):
+    def test_one_helper_for_the_leads_followups(self):
+        lead, other = self._lead(), self._lead(name="Other")
+        self._log(lead)
+        self._log(other)
+        Lead = self.env["crm.lead"]
+        Activity = self.env["mail.activity"]
+        self.assertEqual(
+            Activity.search(Lead._followup_activity_domain(lead.ids)), self._followups(lead)
+        )
+        self.assertEqual(lead._followup_open_activities(), self._followups(lead))
+        self.assertEqual(len((lead | other)._followup_open_activities()), 2)
+        self.assertFalse(Lead.browse()._followup_open_activities())
+
+    def test_has_open_sql_matches_the_domain(self):
+        lead, other = self._lead(), self._lead(name="Other")
+        self._log(lead)
+        self._log(other)
+        self._followups(other).unlink()
+        self.env.cr.execute(
+            SQL(
+                "SELECT lead.id FROM crm_lead lead WHERE lead.id IN %s AND %s",
+                tuple((lead | other).ids),
+                self.env["crm.lead"]._followup_has_open_sql("lead"),
+            )
+        )
+        self.assertEqual([row[0] for row in self.env.cr.fetchall()], lead.ids)
+
+    def test_automation_skip_context_schedules_nothing(self):
+        lead = self._lead()
+        self._log(lead)
+        followup = self._followups(lead)
+        lead.with_context(mail_activity_automation_skip=True)._followup_schedule(
+            {lead.id: date(2030, 1, 1)}
+        )
+        self.assertEqual(self._followups(lead), followup)
+        self.assertNotEqual(followup.date_deadline, date(2030, 1, 1))
+
+    def test_new_followup_carries_the_types_default_note(self):
+        self.followup_type.default_note = "<p>Ask about the budget</p>"
+        lead = self._lead()
+        self._log(lead)
+        self.assertIn("Ask about the budget", str(self._followups(lead).note))
+
+    def test_first_contact_date_follows_the_window_setting(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 11), "24 h by default")
+            settings = self.env["res.config.settings"].create({"followup_first_contact_hours": 72})
+            settings.execute()
+            self.env.flush_all()
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 13))
+
+    def test_first_contact_date_follows_the_salespersons_time_zone(self):
+        with self.frozen("2026-03-10 20:00:00"):
+            lead = self._lead()
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 11), "UTC: 20:00 + 24 h")
+            self.user_salesman.tz = "Asia/Shanghai"
+            self.env.flush_all()
+            self.assertEqual(lead.followup_next_date, date(2026, 3, 12), "04:00 on the 12th")
+
+    def test_on_rhythm_follows_the_authors_time_zone(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+        # Due on the 11th; contacted at 20:00 UTC on the 11th, the 12th in Shanghai.
+        with self.frozen("2026-03-11 20:00:00"):
+            log = self._log(lead, date="2026-03-11 20:00:00")
+        self.assertEqual(log.due_date, date(2026, 3, 11))
+        self.assertTrue(log.on_rhythm, "in UTC, the contact was on the day it was due")
+        self.user_salesman.tz = "Asia/Shanghai"
+        self.env.flush_all()
+        self.assertFalse(log.on_rhythm, "in Shanghai, it was the next day")
