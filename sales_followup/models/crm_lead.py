@@ -871,7 +871,9 @@ class CrmLead(models.Model):
             leads.sudo().write({"followup_status": status, "followup_wakeup_date": False})
             if status == "converted":
                 revisit = today + timedelta(days=self._followup_setting("interval_converted"))
-                leads._followup_schedule(dict.fromkeys(leads.ids, revisit))
+                leads._followup_schedule(
+                    leads._followup_on_working_days(dict.fromkeys(leads.ids, revisit))
+                )
             elif status == "in_progress":
                 leads._followup_schedule(dict.fromkeys(leads.ids, today))
             changed |= leads

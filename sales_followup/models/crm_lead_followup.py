@@ -1,8 +1,11 @@
+import bisect
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, is_html_empty
 
 from .crm_lead import FOLLOWUP_ACTIVITY_TYPE
 
@@ -10,6 +13,10 @@ from .crm_lead import FOLLOWUP_ACTIVITY_TYPE
 # engine (scheduling the leads' Follow-up activities, first contact, wake-up) is not the lead's
 # fields, checks and actions of crm_lead.py.
 # pylint: disable=consider-merging-classes-inherited
+
+# How far past a rhythm's day the next working day is looked for (the longest public holidays,
+# Spring Festival or National Day, are about a week; a month covers any calendar).
+WORKDAY_LOOKAHEAD = 31
 
 
 class CrmLead(models.Model):
@@ -60,11 +67,14 @@ class CrmLead(models.Model):
             return self.env["mail.activity"].sudo()
         return self.env["mail.activity"].sudo().search(self._followup_activity_domain(self.ids))
 
-    def _followup_schedule(self, deadlines, fixed=False, activities=None):
+    def _followup_schedule(self, deadlines, fixed=False, activities=None, texts=None):
         """Give each lead exactly one open follow-up, due on deadlines[lead.id].
 
         An open follow-up is moved (and re-assigned to the lead's salesperson); a missing one is
         created. ``activities`` are the leads' open follow-ups when the caller already has them.
+        ``texts`` ({lead id: (summary, note)}) say what to do: the summary (the rep's planned
+        next action) replaces the type's default when given, the note (the last contact) comes
+        before the type's default note.
         """
         if not self or self.env.context.get("mail_activity_automation_skip"):
             return
@@ -82,7 +92,9 @@ class CrmLead(models.Model):
         # The summary and note of a new follow-up are the activity type's, as activity_schedule
         # gives them, in the language of the salesperson who gets it: read once per language
         # (the salespeople themselves are read together, prefetched).
-        texts = {}
+        defaults = {}
+        texts = texts or {}
+        rewrites = []
         for lead in self:
             deadline = deadlines[lead.id]
             user = lead.user_id or self.env.user
@@ -92,12 +104,16 @@ class CrmLead(models.Model):
                 keep, extra = current[0], extra | current[1:]
                 if keep.date_deadline != deadline or keep.user_id.id != user_id:
                     moves[(deadline, user_id)] |= keep
+                if lead.id in texts:
+                    rewrites.append((keep, texts[lead.id]))
             else:
                 lang = user.lang or self.env.lang
-                if lang not in texts:
+                if lang not in defaults:
                     translated = activity_type.with_context(lang=lang)
-                    texts[lang] = (translated.summary, translated.default_note)
-                summary, note = texts[lang]
+                    defaults[lang] = (translated.summary, translated.default_note)
+                summary, note = defaults[lang]
+                given_summary, given_note = texts.get(lead.id, (None, None))
+                summary, note = given_summary or summary, _join_notes(given_note, note)
                 create_vals.append(
                     {
                         "activity_type_id": activity_type.id,
@@ -113,11 +129,41 @@ class CrmLead(models.Model):
         extra.unlink()
         for (deadline, user_id), group in moves.items():
             group.write({"date_deadline": deadline, "user_id": user_id})
+        for activity, (summary, note) in rewrites:
+            lang = activity.user_id.lang or self.env.lang
+            if lang not in defaults:
+                translated = activity_type.with_context(lang=lang)
+                defaults[lang] = (translated.summary, translated.default_note)
+            activity.write(
+                {
+                    "summary": summary or defaults[lang][0],
+                    "note": _join_notes(note, defaults[lang][1]),
+                }
+            )
         if create_vals:
             Activity.create(create_vals)
         self.filtered(lambda lead: lead.followup_date_fixed != fixed).sudo().write(
             {"followup_date_fixed": fixed}
         )
+
+    def _followup_on_working_days(self, days):
+        """{lead id: days[lead id], or the first working day after it} by the working schedule
+        of the lead's company (else the salesperson's company, else the current one) and its
+        public holidays: what the rhythm computes never falls on a weekend or a holiday. One
+        reading of each calendar for all the leads."""
+        by_calendar = defaultdict(lambda: self.browse())
+        for lead in self:
+            company = lead.company_id or lead.user_id.company_id or self.env.company
+            by_calendar[company.resource_calendar_id] |= lead
+        result = {}
+        for calendar, leads in by_calendar.items():
+            first = min(days[lead.id] for lead in leads)
+            last = max(days[lead.id] for lead in leads) + timedelta(days=WORKDAY_LOOKAHEAD)
+            working = calendar._followup_working_days(first, last)
+            for lead in leads:
+                index = bisect.bisect_left(working, days[lead.id])
+                result[lead.id] = working[index] if index < len(working) else days[lead.id]
+        return result
 
     def _followup_local_date(self, value):
         """Calendar day of a UTC datetime in the user's timezone."""
@@ -230,7 +276,7 @@ class CrmLead(models.Model):
                 else today
             )
             deadlines[lead.id] = max(today, base + timedelta(days=lead._followup_interval()))
-        leads._followup_schedule(deadlines)
+        leads._followup_schedule(leads._followup_on_working_days(deadlines))
 
     def _followup_reassign(self):
         """Hand the open follow-ups to the new salesperson; a lead waiting for its first
@@ -280,3 +326,9 @@ class CrmLead(models.Model):
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 break
         return done
+
+
+def _join_notes(*notes):
+    """The HTML notes given, one after the other (False when none)."""
+    notes = [Markup(note) for note in notes if note and not is_html_empty(note)]
+    return Markup("").join(notes) if notes else False

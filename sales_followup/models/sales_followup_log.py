@@ -3,6 +3,8 @@ from collections import defaultdict
 from datetime import date as date_type
 from datetime import datetime, timedelta
 
+from markupsafe import Markup
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
@@ -420,14 +422,41 @@ class SalesFollowupLog(models.Model):
             else:
                 day = lead._followup_local_date(log.date)
                 by_fixed[False][lead.id] = day + timedelta(days=lead._followup_interval())
+        # The rhythm's days move to the next working day; a date the rep chose stays as chosen.
+        if by_fixed.get(False):
+            by_fixed[False] = leads.browse(list(by_fixed[False]))._followup_on_working_days(
+                by_fixed[False]
+            )
+        texts = {lead.id: log._followup_reminder_texts() for lead, log in current.items()}
         for fixed, deadlines in by_fixed.items():
             group = leads.browse(list(deadlines))
             group._followup_schedule(
                 deadlines,
                 fixed=fixed,
                 activities=activities.filtered(lambda act, ids=group.ids: act.res_id in ids),
+                texts=texts,
             )
         leads._followup_apply_risk_rules()
+
+    def _followup_reminder_texts(self):
+        """(summary, note) of the next Follow-up after this contact: the planned next action
+        (None: the type's default in the salesperson's language), and the contact itself in
+        the salesperson's language, so that the reminder says what to do and where things
+        stand."""
+        self.ensure_one()
+        lead_user = self.lead_id.user_id or self.env.user
+        log = self.with_context(lang=lead_user.lang or self.env.lang)
+        methods = dict(log._fields["method"]._description_selection(log.env))
+        day = fields.Datetime.context_timestamp(
+            log.with_context(tz=lead_user.tz or "UTC"), self.date
+        ).date()
+        note = Markup("<p>%s</p>") % log.env._(
+            "Last contact, %(date)s (%(method)s): %(summary)s",
+            date=fields.Date.to_string(day),
+            method=methods.get(self.method, self.method or ""),
+            summary=self.summary or "",
+        )
+        return (_visible_text(self.next_action) or None, note)
 
 
 def _is_id(value):

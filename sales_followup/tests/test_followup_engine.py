@@ -4,7 +4,7 @@ what they are computed from (the first-contact window, the salesperson's time zo
 
 from datetime import date
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from .common import FollowupCommon
@@ -83,3 +83,77 @@ class TestFollowupEngine(FollowupCommon):
         self.user_salesman.tz = "Asia/Shanghai"
         self.env.flush_all()
         self.assertFalse(log.on_rhythm, "in Shanghai, it was the next day")
+
+    def test_reminder_says_what_to_do(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._log(
+                lead,
+                summary="Customer wants 20 units before May, budget 500k",
+                next_action="Send the quotation",
+            )
+            followup = self._followups(lead)
+            self.assertEqual(followup.summary, "Send the quotation")
+            self.assertIn("Customer wants 20 units before May, budget 500k", str(followup.note))
+            self.assertIn("2026-03-10", str(followup.note))
+            self.assertIn("Phone", str(followup.note))
+            # The next contact without a planned action: the type's default, and the new note.
+            self._log(lead, summary="Sent <b>the</b> quotation by e-mail", method="email")
+            followup = self._followups(lead)
+            self.assertEqual(followup.summary, self.followup_type.summary)
+            self.assertIn("Sent &lt;b&gt;the&lt;/b&gt; quotation", str(followup.note), "escaped")
+            self.assertNotIn("budget 500k", str(followup.note))
+
+    # Rhythm on working days ----------------------------------------------------------------
+
+    def test_rhythm_falls_on_working_days(self):
+        # Friday 13 March 2026: grade A's next day is a Saturday, so Monday.
+        with self.frozen("2026-03-13 09:00:00"):
+            lead = self._lead(followup_grade="a")
+            self._log(lead)
+        self.assertEqual(lead.followup_next_date, date(2026, 3, 16))
+        self.assertEqual(self._followups(lead).date_deadline, date(2026, 3, 16))
+
+    def test_rhythm_skips_public_holidays(self):
+        # An administrator enters it from CRM → Configuration → Public Holidays (Odoo lets
+        # only administrators change the company-wide time off).
+        admin = new_test_user(
+            self.env, login="sf_admin", groups="base.group_system,sales_team.group_sale_manager"
+        )
+        action = self.env.ref("sales_followup.resource_calendar_leaves_action_public_holidays")
+        self.env[action.res_model].with_user(admin).create(
+            {
+                "name": "Qingming",
+                "calendar_id": self.env.company.resource_calendar_id.id,
+                "date_from": "2026-03-15 00:00:00",
+                "date_to": "2026-03-17 23:59:59",
+            }
+        )
+        # Grade B from Thursday 12 March: Sunday 15 → not Monday 16 or Tuesday 17 (holiday).
+        with self.frozen("2026-03-12 03:00:00"):
+            lead = self._lead(followup_grade="b")
+            self._log(lead)
+        self.assertEqual(lead.followup_next_date, date(2026, 3, 18))
+
+    def test_a_date_the_rep_chose_is_kept(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._log(lead, next_date="2026-03-14")  # a Saturday, chosen by the rep
+        self.assertEqual(lead.followup_next_date, date(2026, 3, 14))
+
+    def test_after_sale_revisit_on_a_working_day(self):
+        self._set_param("interval_converted", 4)
+        won = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._log(lead)
+            lead.stage_id = won  # Tuesday + 4 = Saturday 14 → Monday 16
+        self.assertEqual(lead.followup_status, "converted")
+        self.assertEqual(self._followups(lead).date_deadline, date(2026, 3, 16))
+
+    def test_grade_change_moves_to_a_working_day(self):
+        with self.frozen("2026-03-13 09:00:00"):
+            lead = self._lead(followup_grade="c")
+            self._log(lead)
+            lead.with_user(self.user_salesman).followup_grade = "a"
+        self.assertEqual(lead.followup_next_date, date(2026, 3, 16), "Saturday → Monday")

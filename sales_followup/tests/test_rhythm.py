@@ -98,10 +98,11 @@ class TestRhythm(FollowupCommon):
         )
         settings.execute()
         with self.frozen("2026-03-10 09:00:00"):
-            for grade, days in (("a", 2), ("b", 4), ("c", 10)):
+            # Tuesday + 2, + 4 (Saturday: the next working day, Monday), + 10.
+            for grade, due in (("a", 12), ("b", 16), ("c", 20)):
                 lead = self._lead(followup_grade=grade)
                 self._log(lead)
-                self.assertEqual(lead.followup_next_date, date(2026, 3, 10 + days), grade)
+                self.assertEqual(lead.followup_next_date, date(2026, 3, due), grade)
 
     def test_settings_defaults_and_bad_values(self):
         defaults = self.env["res.config.settings"].create({})

@@ -307,6 +307,25 @@ class TestTranslation(FollowupCommon):
                         self.assertEqual(summary, "Follow up with the customer")
         self.assertEqual(queries[3], queries[6], "no query per lead (the first run warms up)")
 
+    def test_reminder_note_in_the_salespersons_language(self):
+        self.user_salesman_2.lang = LANG
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead(user=self.user_salesman_2)
+            self._log(
+                lead,
+                user=self.user_salesman_2,
+                summary="客户要求下周到厂演示",
+                next_action="准备演示",
+            )
+        followup = self._followups(lead)
+        self.assertEqual(followup.summary, "准备演示")
+        expected = self._zh("Last contact, %(date)s (%(method)s): %(summary)s") % {
+            "date": "2026-03-10",
+            "method": self._zh("Phone"),
+            "summary": "客户要求下周到厂演示",
+        }
+        self.assertIn(expected, str(followup.note))
+
     # ------------------------------------------------------------
     # Importing a tracker as a Chinese-speaking sales manager
     # ------------------------------------------------------------
