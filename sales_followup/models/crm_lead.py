@@ -147,6 +147,11 @@ class CrmLead(models.Model):
         "Only sales managers can change it.",
     )
 
+    # The customer as B2B salespeople name it: the company (for a contact of a company, its
+    # company), else the company name typed on the lead, else the contact.
+    followup_customer_name = fields.Char(
+        string="Customer Company", compute="_compute_followup_customer_name"
+    )
     # Follow-up log and next follow-up
     followup_log_ids = fields.One2many("sales.followup.log", "lead_id", string="Follow-up Logs")
     followup_log_count = fields.Integer(
@@ -236,6 +241,16 @@ class CrmLead(models.Model):
     def _compute_followup_grade(self):
         for lead in self:
             lead.followup_grade = lead._followup_suggest_grade()
+
+    @api.depends("partner_id.commercial_partner_id.name", "partner_name", "contact_name")
+    def _compute_followup_customer_name(self):
+        for lead in self:
+            lead.followup_customer_name = (
+                lead.partner_id.commercial_partner_id.name
+                or lead.partner_name
+                or lead.contact_name
+                or False
+            )
 
     def _compute_followup_log_count(self):
         counts = dict(

@@ -1,4 +1,5 @@
 from . import test_adoption
+from . import test_company_first
 from . import test_followup_engine
 from . import test_followup_log
 from . import test_grading

@@ -2,7 +2,7 @@ import logging
 
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.tests import tagged, warmup
 
 from .common import FollowupCommon
 
@@ -99,6 +99,7 @@ class TestPerformance(FollowupCommon):
             self.env.invalidate_all()
             read(full_spec)
 
+    @warmup
     def test_log_create_query_count(self):
         Log = self.env["sales.followup.log"].with_user(self.user_salesman)
         lead = self.leads[50]
