@@ -157,3 +157,11 @@ class TestFollowupEngine(FollowupCommon):
             self._log(lead)
             lead.with_user(self.user_salesman).followup_grade = "a"
         self.assertEqual(lead.followup_next_date, date(2026, 3, 16), "Saturday → Monday")
+
+    def test_waking_up_clears_the_wakeup_date(self):
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            lead.with_user(self.user_salesman)._followup_set_dormant(date(2026, 6, 1))
+            lead.with_user(self.user_salesman).action_followup_wakeup()
+        self.assertEqual(lead.followup_status, "in_progress")
+        self.assertFalse(lead.followup_wakeup_date, "only a dormant lead has a wake-up date")
