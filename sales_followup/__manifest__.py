@@ -2,7 +2,7 @@
     "name": "Sales Follow-up",
     "summary": "Disciplined lead follow-up: A/B/C grading, standard follow-up logs, "
     "activities on the grade's rhythm, dormant leads, risk flags, lead codes, tracker import",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",
@@ -20,10 +20,12 @@
         "wizard/crm_lead_lost_views.xml",
         "wizard/sales_followup_dormant_wizard_views.xml",
         "wizard/sales_followup_import_views.xml",
+        "wizard/sales_followup_postpone_wizard_views.xml",
         "views/sales_followup_log_views.xml",
         "views/sales_followup_risk_views.xml",
         "views/sales_followup_import_job_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_lead_today_views.xml",
         "views/utm_source_views.xml",
         "views/res_config_settings_views.xml",
         "views/sales_followup_menus.xml",
@@ -33,6 +35,9 @@
         "demo/crm_lead_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "sales_followup/static/src/**/*",
+        ],
         "web.assets_tests": [
             "sales_followup/static/tests/tours/**/*",
         ],

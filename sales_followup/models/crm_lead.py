@@ -42,6 +42,8 @@ FOLLOWUP_SYSTEM_FIELDS = {
     "followup_risk_type_ids",
     "followup_date_fixed",
     "followup_wakeup_date",
+    "followup_postpone_count",
+    "followup_postponed_from",
 }
 # How far ahead a follow-up may be due (unless a rhythm is longer): beyond, set the lead dormant.
 FOLLOWUP_HORIZON_DAYS = 366
@@ -930,6 +932,7 @@ class CrmLead(models.Model):
                 "followup_status": "dormant",
                 "followup_wakeup_date": wakeup_date,
                 "followup_date_fixed": False,
+                "followup_postponed_from": False,
             }
         )
         self._followup_open_activities().unlink()

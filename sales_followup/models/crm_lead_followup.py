@@ -78,7 +78,11 @@ class CrmLead(models.Model):
         """
         if not self or self.env.context.get("mail_activity_automation_skip"):
             return
-        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        Activity = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True, sales_followup_engine=True)
+        )
         if activities is None:
             activities = self._followup_open_activities()
         by_lead = defaultdict(lambda: Activity.browse())
@@ -128,7 +132,9 @@ class CrmLead(models.Model):
                 )
         extra.unlink()
         for (deadline, user_id), group in moves.items():
-            group.write({"date_deadline": deadline, "user_id": user_id})
+            group.with_context(sales_followup_engine=True).write(
+                {"date_deadline": deadline, "user_id": user_id}
+            )
         for activity, (summary, note) in rewrites:
             lang = activity.user_id.lang or self.env.lang
             if lang not in defaults:

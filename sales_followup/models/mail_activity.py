@@ -1,6 +1,11 @@
+from datetime import timedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
+
+# Odoo's "Snooze 7d".
+SNOOZE_DAYS = 7
 
 
 class MailActivity(models.Model):
@@ -14,6 +19,8 @@ class MailActivity(models.Model):
         return activities
 
     def write(self, vals):
+        if "date_deadline" in vals and not self.env.context.get("sales_followup_engine"):
+            self._followup_check_not_snoozed(vals["date_deadline"])
         res = super().write(vals)
         if {"activity_type_id", "res_id", "res_model_id", "active"} & vals.keys():
             self._followup_check_single()
@@ -25,20 +32,63 @@ class MailActivity(models.Model):
         """A Follow-up is due within the rhythm's sensible range: a year ahead (or the longest
         rhythm). Pushing one to 2099 is not following up; setting the lead dormant is."""
         followups = self._followup_only()
-        if not followups:
-            return
-        Lead = self.env["crm.lead"]
-        latest = Lead._followup_latest_deadline(fields.Date.context_today(self))
-        late = followups.filtered(lambda act: act.date_deadline and act.date_deadline > latest)
+        late = followups.filtered("date_deadline")
         if late:
+            self._followup_check_deadline_of(late, max(late.mapped("date_deadline")))
+
+    def _followup_check_deadline_of(self, followups, day):
+        latest = self.env["crm.lead"]._followup_latest_deadline(fields.Date.context_today(self))
+        if followups and day > latest:
             raise ValidationError(
                 _(
                     "Due Date: %(date)s is too far away for a Follow-up (%(latest)s at the "
                     "latest); set the lead dormant when the customer asks to wait.",
-                    date=fields.Date.to_string(late[0].date_deadline),
+                    date=fields.Date.to_string(day),
                     latest=fields.Date.to_string(latest),
                 )
             )
+
+    def _followup_check_not_snoozed(self, deadline):
+        """No silent snoozing: a Follow-up moves to a later day when a contact is logged or
+        with a reason (Postpone), never by editing its due date."""
+        followups = self._followup_only()
+        if not followups or not deadline:
+            return
+        try:
+            day = fields.Date.to_date(deadline)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                _("Due Date: %r is not a date (e.g. 2026-03-10).", deadline)
+            ) from None
+        # Too far is said first: no postponement could go that far either.
+        self._followup_check_deadline_of(followups, day)
+        later = followups.filtered(lambda act: act.date_deadline and day > act.date_deadline)
+        if later:
+            leads = self.env["crm.lead"].browse(later.mapped("res_id"))
+            raise UserError(
+                _(
+                    "Due Date: a Follow-up moves to a later day when you log the contact, or "
+                    "with a reason: use Postpone on %(leads)s.",
+                    leads=", ".join(leads.sudo().mapped("display_name")),
+                )
+            )
+
+    def action_snooze(self):
+        """Snoozing a Follow-up asks for the reason (the Postpone dialog, a week later by
+        default); other activities snooze as in Odoo."""
+        followups = self._followup_only()
+        if not followups:
+            return super().action_snooze()
+        if len(self) > 1:
+            raise UserError(_("Snooze: postpone follow-ups one at a time, each with its reason."))
+        lead = self.env["crm.lead"].browse(followups.res_id)
+        action = lead.action_followup_postpone()
+        day = max(followups.date_deadline, fields.Date.context_today(self)) + timedelta(
+            days=SNOOZE_DAYS
+        )
+        day = lead._followup_on_working_days({lead.id: day})[lead.id]
+        action["context"]["default_new_date"] = fields.Date.to_string(day)
+        return action
 
     def _followup_only(self):
         """The open Follow-up activities of leads among these."""

@@ -3,11 +3,14 @@ from collections import defaultdict
 from datetime import date as date_type
 from datetime import datetime, timedelta
 
+from babel.dates import format_skeleton
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools.misc import get_lang
 
+from ..tools import geo
 from .crm_lead import FOLLOWUP_GRADES
 from .selection_check import check_selection_values
 
@@ -47,6 +50,7 @@ VAGUE_SUMMARIES = {
 FUTURE_TOLERANCE = timedelta(minutes=5)
 # Contacts before this are typing errors (0001-01-01).
 CONTACT_DATE_MIN = datetime(1990, 1, 1)
+CHECKIN_FIELDS = ("checkin_latitude", "checkin_longitude", "checkin_accuracy", "checkin_date")
 # Characters that show nothing: a summary made of them says nothing.
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 
@@ -128,6 +132,16 @@ class SalesFollowupLog(models.Model):
         string="Next Follow-up",
         help="When to follow up next. Empty: the grade's rhythm decides.",
     )
+    # Visit check-in: where the rep was, as their browser gave it (WGS 84), with their consent.
+    checkin_latitude = fields.Float(string="Check-in Latitude", digits=(10, 7))
+    checkin_longitude = fields.Float(string="Check-in Longitude", digits=(10, 7))
+    checkin_accuracy = fields.Float(
+        string="Check-in Accuracy (m)", digits=(10, 1), help="Radius of the position, in meters."
+    )
+    checkin_date = fields.Datetime(
+        string="Checked In At", index="btree_not_null", help="When the position was taken."
+    )
+    checkin_map_url = fields.Char(string="Check-in Map", compute="_compute_checkin_map_url")
     # Snapshot of the lead when the contact was logged
     stage_id = fields.Many2one(
         "crm.stage", string="Stage at Logging", readonly=True, ondelete="set null"
@@ -162,6 +176,15 @@ class SalesFollowupLog(models.Model):
                 <= log.due_date
             )
 
+    @api.depends("checkin_date", "checkin_latitude", "checkin_longitude")
+    def _compute_checkin_map_url(self):
+        for log in self:
+            log.checkin_map_url = (
+                geo.map_url(log.checkin_latitude, log.checkin_longitude)
+                if log.checkin_date
+                else False
+            )
+
     @api.depends("date", "create_date")
     def _compute_recorded_late(self):
         for log in self:
@@ -185,6 +208,7 @@ class SalesFollowupLog(models.Model):
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             self._check_log_values(vals, creating=True)
+            self._check_checkin_values(vals)
         self._check_log_authors({vals.get("user_id") for vals in vals_list})
         leads = self.env["crm.lead"].browse(
             {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
@@ -194,7 +218,8 @@ class SalesFollowupLog(models.Model):
             lead = leads.browse(vals.get("lead_id"))
             vals.setdefault("stage_id", lead.stage_id.id)
             vals.setdefault("grade", lead.followup_grade)
-            vals.setdefault("due_date", lead.followup_next_date)
+            # A postponed follow-up is answered on rhythm by its original due date only.
+            vals.setdefault("due_date", lead.followup_postponed_from or lead.followup_next_date)
         logs = super().create(vals_list)
         logs._move_lead_dates()
         # A tracker import writes years of contacts at once and schedules each lead's next
@@ -211,6 +236,8 @@ class SalesFollowupLog(models.Model):
             if "lead_id" in vals:
                 raise AccessError(_("Lead: only sales managers can move a log to another lead."))
         self._check_log_values(vals, creating=False)
+        if not self.env.su:
+            self._check_checkin_kept(vals)
         if "user_id" in vals and not self.env.su:
             self._check_log_authors({vals["user_id"]})
             self._reattribute_note(vals["user_id"])
@@ -300,6 +327,97 @@ class SalesFollowupLog(models.Model):
                     )
         if vals.get("user_id") and not _is_id(vals["user_id"]):
             raise ValidationError(_("Follow-up Person: %r is not a user.", vals["user_id"]))
+
+    @api.model
+    def _check_checkin_values(self, vals):
+        """A check-in comes with a visit, whole (latitude, longitude and accuracy), on Earth;
+        its time defaults to now and is never in the future."""
+        given = [fname for fname in CHECKIN_FIELDS if vals.get(fname) not in (None, False)]
+        if not given:
+            for fname in CHECKIN_FIELDS:
+                vals.pop(fname, None)
+            return
+        labels = {
+            "latitude": _("Check-in Latitude"),
+            "longitude": _("Check-in Longitude"),
+            "accuracy": _("Check-in Accuracy (m)"),
+        }
+        missing = [
+            fname for fname in CHECKIN_FIELDS[:3] if fname not in vals or vals[fname] is None
+        ]
+        if missing:
+            raise ValidationError(
+                _(
+                    "%(field)s: a check-in needs the latitude, the longitude and the accuracy.",
+                    field=labels[missing[0].removeprefix("checkin_")],
+                )
+            )
+        if vals.get("method", "phone") != "visit":
+            raise ValidationError(
+                _("Check-in: only a visit has a check-in (the method is %s).", vals.get("method"))
+            )
+        problem = geo.position_problem(
+            vals["checkin_latitude"], vals["checkin_longitude"], vals["checkin_accuracy"]
+        )
+        if problem:
+            field, value = problem
+            raise ValidationError(
+                _(
+                    "%(field)s: %(value)r is not a position on Earth (latitude -90 to 90, "
+                    "longitude -180 to 180, accuracy 0 to %(max)s m).",
+                    field=labels[field],
+                    value=value,
+                    max=geo.MAX_ACCURACY_METERS,
+                )
+            )
+        if vals.get("checkin_date"):
+            checkin = _to_datetime(vals["checkin_date"])
+            if checkin is None or not (
+                CONTACT_DATE_MIN <= checkin <= fields.Datetime.now() + FUTURE_TOLERANCE
+            ):
+                raise ValidationError(
+                    _(
+                        "Checked In At: %r is not a time of a check-in (a past date and time, "
+                        "in UTC).",
+                        vals["checkin_date"],
+                    )
+                )
+        else:
+            vals["checkin_date"] = fields.Datetime.now()
+
+    def _check_checkin_kept(self, vals):
+        """A check-in is recorded once, when the visit is logged: nobody moves it later, and
+        the log stays a visit."""
+        if any(fname in vals for fname in CHECKIN_FIELDS):
+            if any(
+                log._followup_checkin_changes(fname, vals[fname])
+                for log in self
+                for fname in CHECKIN_FIELDS
+                if fname in vals
+            ):
+                raise ValidationError(
+                    _(
+                        "Check-in: it is recorded once, when the visit is logged; it cannot be "
+                        "changed."
+                    )
+                )
+        if vals.get("method", "visit") != "visit" and any(self.mapped("checkin_date")):
+            raise ValidationError(
+                _("Method: this log is a visit with a check-in; it stays a visit.")
+            )
+
+    def _followup_checkin_changes(self, fname, value):
+        try:
+            return self._fields[fname].convert_to_cache(value, self) != self[fname]
+        except (TypeError, ValueError):
+            return True
+
+    @api.onchange("method")
+    def _onchange_method_checkin(self):
+        """A check-in belongs to a visit: changing the method drops it."""
+        if self.method != "visit":
+            for fname in CHECKIN_FIELDS:
+                self[fname] = False
 
     @api.model
     def _check_log_authors(self, user_ids):
@@ -405,6 +523,8 @@ class SalesFollowupLog(models.Model):
         leads.filtered(lambda lead: lead.followup_status in ("to_contact", "dormant")).sudo().write(
             {"followup_status": "in_progress", "followup_wakeup_date": False}
         )
+        # The contact answers the postponed follow-up: the next one starts afresh.
+        leads.filtered("followup_postponed_from").sudo().write({"followup_postponed_from": False})
 
         activities = leads._followup_open_activities()
         if mark_done and activities:
@@ -438,6 +558,42 @@ class SalesFollowupLog(models.Model):
             )
         leads._followup_apply_risk_rules()
 
+    def action_followup_save(self):
+        """The log dialog's Save (the client saves the log first): closes the dialog and says
+        what happens next, in the user's language."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Follow-up logged"),
+                "message": self._followup_saved_message(),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _followup_saved_message(self):
+        lead = self.lead_id
+        lines = []
+        if lead.active and lead.followup_next_date:
+            lines.append(
+                _(
+                    "Next follow-up: %(date)s — %(action)s",
+                    date=_format_day(self.env, lead.followup_next_date),
+                    action=lead.followup_next_action
+                    or self.env["mail.activity.type"]
+                    .browse(lead._followup_activity_type_id())
+                    .summary
+                    or "",
+                )
+            )
+        else:
+            lines.append(_("No follow-up is planned for %s.", lead.display_name))
+        if self.method == "visit" and not self.checkin_date:
+            lines.append(_("The visit was saved without a check-in."))
+        return " ".join(lines)
+
     def _followup_reminder_texts(self):
         """(summary, note) of the next Follow-up after this contact: the planned next action
         (None: the type's default in the salesperson's language), and the contact itself in
@@ -457,6 +613,14 @@ class SalesFollowupLog(models.Model):
             summary=self.summary or "",
         )
         return (_visible_text(self.next_action) or None, note)
+
+
+def _format_day(env, day):
+    """A day as people say it, in the user's language: "Wed, Dec 2", "12月2日周三"."""
+    try:
+        return format_skeleton("MMMEd", day, locale=get_lang(env).code)
+    except (ValueError, LookupError):  # a language babel does not know
+        return fields.Date.to_string(day)
 
 
 def _is_id(value):

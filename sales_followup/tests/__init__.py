@@ -10,6 +10,7 @@ from . import test_lead_date
 from . import test_lead_code
 from . import test_lifecycle
 from . import test_performance
+from . import test_phone_day
 from . import test_risk
 from . import test_risk_concurrency
 from . import test_rhythm

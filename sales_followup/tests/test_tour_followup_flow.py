@@ -1,8 +1,14 @@
 """The salesman's follow-up flow in the web client, at phone and desktop width.
 
-The tour (static/tests/tours/followup_flow_tour.js) logs a follow-up from a pipeline card, raises
-a risk on a second lead and sets a third one dormant; the tests check the records it wrote and
-keep a screenshot of each stage in ``artifacts/tour/<width>/`` at the repository root.
+The tours (static/tests/tours/followup_flow_tour.js):
+
+- on the pipeline, log a follow-up from a card, raise a risk on a second lead and set a third
+  one dormant;
+- from the home screen, open Today, call a customer and log the call (the taps are counted),
+  postpone a follow-up with a reason and check in at a visit, the browser's position granted.
+
+The tests check the records the tours wrote and keep a screenshot of each stage in
+``artifacts/tour/<width>/`` at the repository root.
 """
 
 import base64
@@ -17,6 +23,7 @@ from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
 TOUR = "sales_followup_followup_flow"
+TODAY_TOUR = "sales_followup_today_flow"
 
 # Kept in step with the tour.
 LOG_CUSTOMER = "杭州精工阀门"
@@ -33,11 +40,25 @@ RISK_NOTE = "The purchasing manager asked a competitor for a quote on the same v
 WAKEUP_DATE_DAYS = 45
 DORMANT_NOTE = "Budget frozen until the next fiscal year"
 
+CALL_CUSTOMER = "温州东方泵业"
+CALL_SUMMARY = "Called the buyer: needs 12 pumps in June, asks for a quotation by Friday"
+CALL_NEXT_ACTION = "Send the pump quotation"
+POSTPONE_CUSTOMER = "嘉兴华美纺织"
+POSTPONE_REASON = "The buyer is at the Canton Fair until next week"
+VISIT_CUSTOMER = "绍兴万通机械"
+VISIT_SUMMARY = "Visited the workshop: two presses to replace before Q3, budget being approved"
+# Where the browser says the rep is (Shaoxing).
+POSITION = {"latitude": 30.0023, "longitude": 120.5811, "accuracy": 25}
+# From the landing page to a saved call log (and typing): the apps menu, Today, Call, Save;
+# phones open the current app's menu before all apps.
+TAPS_TO_LOG = {"desktop": 4, "phone": 5}
+
 # The screenshot handshake with the tour.
 SCREENSHOT_FLAG = "salesFollowupScreenshots"
 SCREENSHOT_MARKER = "sales_followup:screenshot:"
 SCREENSHOT_EVENT = "sales_followup:screenshot-taken"
 SCREENSHOTS = ("01_pipeline", "02_log_dialog", "03_card_next_date", "04_risk_raised", "05_dormant")
+TODAY_SCREENSHOTS = ("06_today", "07_saved_notification", "08_postpone", "09_checkin")
 SCREENSHOT_NAME = re.compile(r"\d\d_[a-z_]+")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour"
@@ -95,6 +116,46 @@ class FollowupFlowTourCase(HttpCase):
                 )
             ]
         )
+        # The rep's day: two overdue follow-ups (one to call, one to postpone) and a visit
+        # due today, each answered once before.
+        day_partners = cls.env["res.partner"].create(
+            [
+                {"name": name, "is_company": True}
+                for name in (CALL_CUSTOMER, POSTPONE_CUSTOMER, VISIT_CUSTOMER)
+            ]
+        )
+        cls.lead_call, cls.lead_postpone, cls.lead_visit = cls.env["crm.lead"].create(
+            [
+                {
+                    "name": name,
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "user_id": cls.salesman.id,
+                    "phone": phone,
+                    "followup_grade": "a",
+                }
+                for name, partner, phone in (
+                    ("Circulation pumps", day_partners[0], "+86 577 8888 1234"),
+                    ("Dyeing line retrofit", day_partners[1], "+86 573 8888 5678"),
+                    ("Hydraulic presses", day_partners[2], "+86 575 8888 9012"),
+                )
+            ]
+        )
+        today = fields.Date.context_today(cls.salesman.with_context(tz=cls.salesman.tz))
+        Log = cls.env["sales.followup.log"].with_user(cls.salesman)
+        for lead, due in (
+            (cls.lead_call, today - timedelta(days=3)),
+            (cls.lead_postpone, today - timedelta(days=2)),
+            (cls.lead_visit, today),
+        ):
+            Log.create(
+                {
+                    "lead_id": lead.id,
+                    "summary": f"First call about the {lead.name.lower()}",
+                    "date": fields.Datetime.now() - timedelta(days=6),
+                }
+            )
+            lead.activity_ids.with_context(sales_followup_engine=True).write({"date_deadline": due})
         cls.risk_type = cls.env.ref("sales_followup.risk_type_competitor")
         cls.followup_type = cls.env.ref("sales_followup.mail_activity_type_followup")
 
@@ -102,8 +163,6 @@ class FollowupFlowTourCase(HttpCase):
         super().setUp()
         self.screenshot_dir = ARTIFACTS / self.screenshot_folder
         self.screenshot_dir.mkdir(parents=True, exist_ok=True)
-        for name in SCREENSHOTS:
-            (self.screenshot_dir / f"{name}.png").unlink(missing_ok=True)
         # name -> Future of the written file
         self.screenshots = {}
 
@@ -129,6 +188,12 @@ class FollowupFlowTourCase(HttpCase):
         browser._websocket_request(
             "Emulation.setTimezoneOverride", params={"timezoneId": self.salesman.tz}
         )
+        # The rep lets the site know where they are (the visit check-in).
+        browser._websocket_request(
+            "Browser.grantPermissions",
+            params={"permissions": ["geolocation"], "origin": self.base_url()},
+        )
+        browser._websocket_request("Emulation.setGeolocationOverride", params=POSITION)
         # Headless Chromium does not give the page its window's size (a 390x844 window makes a
         # 500x701 page): the page gets browser_size itself, as on a phone.
         width, height = self._viewport()
@@ -180,9 +245,16 @@ class FollowupFlowTourCase(HttpCase):
             "Page.captureScreenshot", params={"format": "png"}, with_future=True
         ).add_done_callback(write)
 
-    def _check_screenshots(self):
+    def _start(self, url, tour, screenshots):
+        """Run ``tour`` from ``url`` as the salesman, its old screenshots removed first."""
+        for name in screenshots:
+            (self.screenshot_dir / f"{name}.png").unlink(missing_ok=True)
+        self.start_tour(url, tour, login=self.salesman.login)
+        self._check_screenshots(screenshots)
+
+    def _check_screenshots(self, names):
         width, height = self._viewport()
-        for name in SCREENSHOTS:
+        for name in names:
             self.assertIn(name, self.screenshots, f"the tour took no screenshot {name}")
             data = self.screenshots[name].result(timeout=10).read_bytes()
             self.assertEqual(data[:8], PNG_SIGNATURE, f"{name} is not a PNG")
@@ -193,8 +265,7 @@ class FollowupFlowTourCase(HttpCase):
 
     def _run_flow(self):
         today = fields.Date.context_today(self.salesman.with_context(tz=self.salesman.tz))
-        self.start_tour("/odoo/crm", TOUR, login=self.salesman.login)
-        self._check_screenshots()
+        self._start("/odoo/crm", TOUR, SCREENSHOTS)
         self.env.invalidate_all()
 
         # b, c. the log, and one open Follow-up on the date typed
@@ -270,6 +341,53 @@ class FollowupFlowTourCase(HttpCase):
             self.lead_dormant.message_ids.filtered(lambda message: DORMANT_NOTE in message.body)
         )
 
+    def _run_today(self):
+        today = fields.Date.context_today(self.salesman.with_context(tz=self.salesman.tz))
+        steps = self._tour_steps_source()
+        taps = steps.count('tap("') - (0 if self.touch_enabled else steps.count('["mobile"])'))
+        self.assertEqual(taps, TAPS_TO_LOG[self.screenshot_folder], "taps to a saved log")
+        self._start("/odoo", TODAY_TOUR, TODAY_SCREENSHOTS)
+        self.env.invalidate_all()
+
+        # Call, then log: a phone log with the next action, and the next follow-up says it.
+        call_log = self.lead_call.followup_log_ids.filtered(lambda log: log.summary == CALL_SUMMARY)
+        self.assertRecordValues(
+            call_log, [{"method": "phone", "next_action": CALL_NEXT_ACTION, "on_rhythm": False}]
+        )
+        self.assertEqual(self.lead_call.followup_next_action, CALL_NEXT_ACTION)
+        self.assertGreater(self.lead_call.followup_next_date, today)
+
+        # Postponed with the reason, counted, said in the chatter; originally due kept.
+        self.assertRecordValues(
+            self.lead_postpone,
+            [
+                {
+                    "followup_postpone_count": 1,
+                    "followup_postponed_from": today - timedelta(days=2),
+                    "followup_overdue": False,
+                }
+            ],
+        )
+        self.assertGreater(self.lead_postpone.followup_next_date, today)
+        self.assertTrue(
+            self.lead_postpone.message_ids.filtered(lambda msg: POSTPONE_REASON in msg.body)
+        )
+
+        # The visit, checked in where the browser said.
+        visit = self.lead_visit.followup_log_ids.filtered(lambda log: log.summary == VISIT_SUMMARY)
+        self.assertEqual(visit.method, "visit")
+        self.assertAlmostEqual(visit.checkin_latitude, POSITION["latitude"], places=4)
+        self.assertAlmostEqual(visit.checkin_longitude, POSITION["longitude"], places=4)
+        self.assertAlmostEqual(visit.checkin_accuracy, POSITION["accuracy"], places=1)
+        self.assertTrue(visit.checkin_date)
+
+    @staticmethod
+    def _tour_steps_source():
+        source = (
+            Path(__file__).resolve().parents[1] / "static/tests/tours/followup_flow_tour.js"
+        ).read_text(encoding="utf-8")
+        return source[source.index(f'add("{TODAY_TOUR}"') :]
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupFlowPhone(FollowupFlowTourCase):
@@ -280,6 +398,9 @@ class TestFollowupFlowPhone(FollowupFlowTourCase):
     def test_followup_flow_phone(self):
         self._run_flow()
 
+    def test_today_flow_phone(self):
+        self._run_today()
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupFlowDesktop(FollowupFlowTourCase):
@@ -288,3 +409,6 @@ class TestFollowupFlowDesktop(FollowupFlowTourCase):
 
     def test_followup_flow_desktop(self):
         self._run_flow()
+
+    def test_today_flow_desktop(self):
+        self._run_today()

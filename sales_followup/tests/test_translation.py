@@ -221,7 +221,7 @@ class TestTranslation(FollowupCommon):
         menu = self.env.ref("sales_followup.crm_lead_menu_followup_due")
         self.assertEqual(
             menu.with_user(self.user_salesman).with_context(lang=LANG).name,
-            self._zh("My Follow-ups"),
+            self._zh("Today"),
         )
         arch = Lead.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn(f'string="{self._zh("Log Follow-up")}"', arch)

@@ -1,3 +1,4 @@
+from . import geo
 from . import rhythm
 from . import tracker_reader
 from . import tracker_columns

@@ -47,6 +47,7 @@ class SalesFollowupFunnelReport(models.Model):
             "followup_start_date",
             "followup_last_date",
             "followup_next_date",
+            "followup_postponed_from",
             "followup_risk_level",
             "followup_status",
             "lost_reason_id",
@@ -179,7 +180,8 @@ class SalesFollowupFunnelReport(models.Model):
         string="Follow-up Overdue Now",
         readonly=True,
         aggregator="sum",
-        help="1 when the lead's open follow-up is due before today.",
+        help="1 when the lead's open follow-up is due before today (postponed: before its "
+        "original due date).",
     )
 
     def init(self):
@@ -258,7 +260,9 @@ class SalesFollowupFunnelReport(models.Model):
                    COALESCE(logs.logs_on_rhythm, 0) AS logs_on_rhythm,
                    COALESCE(logs.logs_due, 0) - COALESCE(logs.logs_on_rhythm, 0) AS logs_late,
                    (lead.active AND lead.followup_status IN ('in_progress', 'converted')
-                    AND lead.followup_next_date < CURRENT_DATE)::int AS overdue_now
+                    -- a postponed follow-up stays late from its original due date
+                    AND COALESCE(lead.followup_postponed_from, lead.followup_next_date)
+                        < CURRENT_DATE)::int AS overdue_now
               FROM crm_lead lead
               LEFT JOIN res_partner partner ON partner.id = lead.partner_id
               LEFT JOIN crm_stage stage ON stage.id = lead.stage_id

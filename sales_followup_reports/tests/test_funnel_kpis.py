@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
@@ -136,6 +139,25 @@ class TestFunnelKpis(FunnelCommon):
             self.assertEqual(pivot[row["label"]]["converted"], row["converted"])
             self.assertEqual(pivot[row["label"]]["won_revenue"], row["won_revenue"])
             self.assertEqual(pivot[row["label"]]["nbr"], row["leads"])
+
+    def test_postponed_followup_stays_overdue_in_the_figures(self):
+        today = fields.Date.context_today(self.rep_a)
+        lead = self.env["crm.lead"].create(
+            {"name": "Postponed", "type": "opportunity", "user_id": self.rep_a.id}
+        )
+        self.env["sales.followup.log"].with_user(self.rep_a).create(
+            {"lead_id": lead.id, "summary": "Asked for the catalogue of pumps"}
+        )
+        lead.activity_ids.with_context(sales_followup_engine=True).write(
+            {"date_deadline": today - timedelta(days=3)}
+        )
+        lead.with_user(self.rep_a)._followup_postpone(
+            today + timedelta(days=5), "The buyer is travelling"
+        )
+        self.assertFalse(lead.followup_overdue, "the card follows the new date")
+        self.env.flush_all()
+        row = self.env["sales.followup.funnel.report"].search([("lead_id", "=", lead.id)])
+        self.assertEqual(row.overdue_now, 1, "late from its original due date")
 
     def test_salesman_sees_only_his_leads(self):
         data = self._wizard(user=self.rep_a).get_report_data()

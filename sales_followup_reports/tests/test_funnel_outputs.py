@@ -113,6 +113,30 @@ class TestFunnelOutputs(FunnelCommon):
         self.assertIn("(no response)", flat)
         self.assertLess(flat.index("2026-02-01 10:00:00"), flat.index("2026-02-10 10:00:00"))
 
+    def test_lead_history_shows_the_visit_checkin(self):
+        self.env["sales.followup.log"].with_user(self.l3.user_id).create(
+            {
+                "lead_id": self.l3.id,
+                "method": "visit",
+                "summary": "Visited the plant with the engineer",
+                "checkin_latitude": 30.0023,
+                "checkin_longitude": 120.5811,
+                "checkin_accuracy": 25.0,
+            }
+        )
+        html, _kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.manager)
+            ._render_qweb_html(
+                "sales_followup_reports.action_report_lead_followup_history", self.l3.ids
+            )
+        )
+        html = html.decode()
+        self.assertIn(
+            'href="https://www.openstreetmap.org/?mlat=30.002300&amp;mlon=120.581100', html
+        )
+        self.assertIn("(±25 m)", html)
+
     def test_layout_holds_50_salespeople_and_30_sources(self):
         group = self.env.ref("sales_team.group_sale_salesman")
         users = self.env["res.users"].create(

@@ -255,3 +255,136 @@ registry.category("web_tour.tours").add("sales_followup_followup_flow", {
         ];
     },
 });
+
+/*
+ * The rep's day from the home screen, played by the same test file: open Today, call a
+ * customer and log the call, postpone a follow-up with a reason, check in at a visit.
+ * Each tap on the way from the landing page to the saved call log is counted (TAP steps).
+ */
+const CALL_CUSTOMER = "温州东方泵业";
+const CALL_SUMMARY = "Called the buyer: needs 12 pumps in June, asks for a quotation by Friday";
+const CALL_NEXT_ACTION = "Send the pump quotation";
+const POSTPONE_CUSTOMER = "嘉兴华美纺织";
+const POSTPONE_REASON = "The buyer is at the Canton Fair until next week";
+const VISIT_CUSTOMER = "绍兴万通机械";
+const VISIT_SUMMARY = "Visited the workshop: two presses to replace before Q3, budget being approved";
+
+function todayRecord(customer, inside = "", text = "") {
+    // Cards on phones, rows on desktops.
+    const withText = text ? `:contains(${text})` : "";
+    return [".o_kanban_record", ".o_data_row"]
+        .map((record) => `${record}:contains(${customer})${withText} ${inside}`.trim())
+        .join(", ");
+}
+
+function tap(content, trigger, isActive = undefined) {
+    return { content: `TAP: ${content}`, trigger, run: "click", ...(isActive && { isActive }) };
+}
+
+registry.category("web_tour.tours").add("sales_followup_today_flow", {
+    url: "/odoo",
+    steps: () => [
+        // From the home screen to a saved call log: the counted taps.
+        tap("Open the apps", ".o_menu_toggle, .o_navbar_apps_menu button"),
+        // Phones open the current app's menu first.
+        tap("All apps", ".o_app_menu_sidebar a:contains(All Apps)", ["mobile"]),
+        tap("Open Today", ".o_app[data-menu-xmlid='sales_followup.menu_followup_today_root']"),
+        {
+            content: "Today lists the overdue follow-up to call",
+            trigger: todayRecord(CALL_CUSTOMER),
+        },
+        screenshot("06_today", todayRecord(CALL_CUSTOMER)),
+        tap("Call the customer", todayRecord(CALL_CUSTOMER, ".o_followup_call_button")),
+        {
+            content: "The log dialog opens with the phone chosen",
+            trigger: ".modal .o_field_widget[name=method] .o_selection_badge.active:contains(Phone)",
+        },
+        {
+            content: "What was said on the phone",
+            trigger: ".modal .o_field_widget[name=summary] textarea",
+            run: `edit ${CALL_SUMMARY}`,
+        },
+        {
+            content: "What to do next",
+            trigger: ".modal .o_field_widget[name=next_action] input",
+            run: `edit ${CALL_NEXT_ACTION}`,
+        },
+        tap("Save the log", ".modal .modal-footer .btn-primary:contains(Save)"),
+        {
+            content: "The notification says what comes next",
+            trigger: `.o_notification:contains(Next follow-up):contains(${CALL_NEXT_ACTION})`,
+        },
+        screenshot("07_saved_notification", ".o_notification"),
+        {
+            content: "The lead now shows its next action",
+            trigger: todayRecord(CALL_CUSTOMER, "", CALL_NEXT_ACTION),
+        },
+
+        // Postpone an overdue follow-up: a reason is asked.
+        {
+            content: "Postpone the follow-up",
+            trigger: todayRecord(POSTPONE_CUSTOMER, ".o_followup_today_postpone"),
+            run: "click",
+        },
+        {
+            content: "Try without a reason",
+            trigger: ".modal .modal-footer button[name=action_apply]",
+            run: "click",
+        },
+        {
+            content: "The reason is required",
+            trigger: ".modal .o_field_widget[name=reason].o_field_invalid",
+        },
+        {
+            content: "Say why",
+            trigger: ".modal .o_field_widget[name=reason] textarea",
+            run: `edit ${POSTPONE_REASON}`,
+        },
+        screenshot("08_postpone", ".modal .o_field_widget[name=reason]"),
+        {
+            content: "Postpone it",
+            trigger: ".modal .modal-footer button[name=action_apply]",
+            run: "click",
+        },
+        {
+            content: "The dialog is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+
+        // A visit, checked in.
+        {
+            content: "Log the visit",
+            trigger: todayRecord(VISIT_CUSTOMER, ".o_followup_today_log"),
+            run: "click",
+        },
+        {
+            content: "Contact by visit",
+            trigger: ".modal .o_field_widget[name=method] .o_selection_badge:contains(Visit)",
+            run: "click",
+        },
+        {
+            content: "Check in here",
+            trigger: ".modal .o_followup_checkin_button",
+            run: "click",
+        },
+        {
+            content: "The position is taken",
+            trigger: ".modal .o_followup_checkin_done a[href*='openstreetmap']",
+        },
+        {
+            content: "What was seen",
+            trigger: ".modal .o_field_widget[name=summary] textarea",
+            run: `edit ${VISIT_SUMMARY}`,
+        },
+        screenshot("09_checkin", ".modal .o_followup_checkin_done"),
+        {
+            content: "Save the visit",
+            trigger: ".modal .modal-footer .btn-primary:contains(Save)",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_notification:contains(Next follow-up)",
+        },
+    ],
+});

@@ -1,0 +1,57 @@
+/** @odoo-module **/
+
+import { Component } from "@odoo/owl";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
+
+/**
+ * Call, then log: a tel: link that lets the phone dial the customer while the log dialog opens
+ * behind it with the phone method chosen, so the rep comes back from the call to a form half
+ * done.
+ */
+export class FollowupCallButton extends Component {
+    static template = "sales_followup.FollowupCallButton";
+    static props = {
+        ...standardWidgetProps,
+        small: { type: Boolean, optional: true },
+    };
+
+    setup() {
+        this.action = useService("action");
+        this.orm = useService("orm");
+    }
+
+    get number() {
+        const data = this.props.record.data;
+        return (data.mobile || data.phone || "").trim();
+    }
+
+    get href() {
+        return `tel:${this.number.replace(/[^\d+*#,;]/g, "")}`;
+    }
+
+    async onClick() {
+        // The link's default (dialing) goes on; the record may need saving before the dialog.
+        const record = this.props.record;
+        if (record.isDirty && !(await record.save())) {
+            return;
+        }
+        const action = await this.orm.call("crm.lead", "action_followup_call", [[record.resId]]);
+        await this.action.doAction(action, {
+            onClose: () => record.model.load(),
+        });
+    }
+}
+
+export const followupCallButton = {
+    component: FollowupCallButton,
+    // A small button in list rows; cards and forms give it a touch target's size.
+    extractProps: ({ options }) => ({ small: Boolean(options.small) }),
+    fieldDependencies: [
+        { name: "phone", type: "char" },
+        { name: "mobile", type: "char" },
+    ],
+};
+
+registry.category("view_widgets").add("followup_call_button", followupCallButton);
