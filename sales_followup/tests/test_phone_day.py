@@ -164,6 +164,12 @@ class TestToday(FollowupCommon):
         self.assertFalse(root.parent_id)
         self.assertEqual(root.action, action)
         self.assertIn(root.id, Menu._visible_menu_ids())
+        # The CRM app still opens on Odoo's pipeline.
+        web_menus = Menu.load_web_menus(False)
+        self.assertEqual(
+            web_menus[crm_root.id]["actionID"], self.env.ref("crm.action_your_pipeline").id
+        )
+        self.assertEqual(web_menus[root.id]["actionID"], action.id)
         # The card has everything the rep needs, the Log button a touch target.
         kanban = etree.fromstring(
             self.env["crm.lead"]
