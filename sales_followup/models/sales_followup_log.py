@@ -332,7 +332,14 @@ class SalesFollowupLog(models.Model):
     def _check_checkin_values(self, vals):
         """A check-in comes with a visit, whole (latitude, longitude and accuracy), on Earth;
         its time defaults to now and is never in the future."""
-        given = [fname for fname in CHECKIN_FIELDS if vals.get(fname) not in (None, False)]
+        # The web client sends 0.0 for the coordinates of a log without a check-in: its time
+        # (which the check-in button always sets) or a coordinate other than 0 says there is
+        # one, so that 0.0 stays a position (the equator, the prime meridian).
+        given = [
+            fname
+            for fname in CHECKIN_FIELDS
+            if vals.get(fname) not in (None, False, 0, 0.0) or isinstance(vals.get(fname), str)
+        ]
         if not given:
             for fname in CHECKIN_FIELDS:
                 vals.pop(fname, None)
@@ -343,7 +350,9 @@ class SalesFollowupLog(models.Model):
             "accuracy": _("Check-in Accuracy (m)"),
         }
         missing = [
-            fname for fname in CHECKIN_FIELDS[:3] if fname not in vals or vals[fname] is None
+            fname
+            for fname in CHECKIN_FIELDS[:3]
+            if vals.get(fname) is None or vals.get(fname) is False
         ]
         if missing:
             raise ValidationError(

@@ -290,6 +290,27 @@ class TestVisitCheckin(FollowupCommon):
         self.assertEqual(Log.search([("checkin_date", "!=", False)]), log)
         self.assertFalse(self._log(lead, method="visit").checkin_map_url)
 
+    def test_the_equator_is_a_position(self):
+        lead = self._lead()
+        log = self._log(
+            lead,
+            **self._visit(
+                checkin_latitude=0.0, checkin_longitude=0.0, checkin_date="2026-03-10 08:00:00"
+            ),
+        )
+        self.assertEqual(log.checkin_date, datetime(2026, 3, 10, 8, 0))
+        self.assertEqual((log.checkin_latitude, log.checkin_longitude), (0.0, 0.0))
+        # What the log dialog sends for a log without a check-in.
+        plain = self._log(
+            lead,
+            method="phone",
+            checkin_latitude=0.0,
+            checkin_longitude=0.0,
+            checkin_accuracy=0.0,
+            checkin_date=False,
+        )
+        self.assertFalse(plain.checkin_date)
+
     def test_impossible_positions_are_refused(self):
         lead = self._lead()
         Log = self.env["sales.followup.log"].with_user(self.user_salesman)
