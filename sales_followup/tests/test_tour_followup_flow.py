@@ -49,7 +49,7 @@ VISIT_CUSTOMER = "绍兴万通机械"
 VISIT_SUMMARY = "Visited the workshop: two presses to replace before Q3, budget being approved"
 # Where the browser says the rep is (Shaoxing).
 POSITION = {"latitude": 30.0023, "longitude": 120.5811, "accuracy": 25}
-# From the landing page to a saved call log (and typing): the apps menu, Today, Call, Save;
+# From the landing page to a saved call log (and typing): the apps menu, Today, Dial, Save;
 # phones open the current app's menu before all apps.
 TAPS_TO_LOG = {"desktop": 4, "phone": 5}
 
