@@ -518,6 +518,22 @@ class TestNoSilentSnoozing(FollowupCommon):
             self.assertEqual(call.date_deadline, date(2026, 3, 17))
         self.assertEqual(lead.followup_postpone_count, 0)
 
+    def test_postponements_are_not_written_by_hand(self):
+        lead = self._overdue_lead().with_user(self.user_salesman)
+        for vals in (
+            {"followup_postpone_count": 0, "followup_postponed_from": "2026-03-20"},
+            {"followup_postpone_count": 5},
+        ):
+            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "kept by Sales"):
+                lead.write(vals)
+        with self.assertRaisesRegex(UserError, "Originally Due"):
+            self.env["crm.lead"].with_user(self.user_salesman).create(
+                {"name": "Forged", "followup_postponed_from": "2026-01-01"}
+            )
+        self.assertRecordValues(
+            lead, [{"followup_postpone_count": 0, "followup_postponed_from": False}]
+        )
+
     def test_snooze_default_skips_a_holiday(self):
         self.env["resource.calendar.leaves"].create(
             {
