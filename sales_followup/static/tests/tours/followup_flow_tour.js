@@ -294,6 +294,24 @@ registry.category("web_tour.tours").add("sales_followup_today_flow", {
             trigger: todayRecord(CALL_CUSTOMER),
         },
         screenshot("06_today", todayRecord(CALL_CUSTOMER)),
+        {
+            content: "The card's buttons are touch targets (44 px at least)",
+            trigger: todayRecord(CALL_CUSTOMER, ".o_followup_today_log"),
+            isActive: ["mobile"],
+            run() {
+                const card = this.anchor.closest(".o_kanban_record");
+                const buttons = card.querySelectorAll("footer .btn");
+                if (buttons.length !== 3) {
+                    throw new Error(`Dial, Log and Postpone expected, ${buttons.length} buttons`);
+                }
+                for (const button of buttons) {
+                    const { width, height } = button.getBoundingClientRect();
+                    if (width < 44 || height < 44) {
+                        throw new Error(`${button.className}: ${width}x${height} px`);
+                    }
+                }
+            },
+        },
         tap("Call the customer", todayRecord(CALL_CUSTOMER, ".o_followup_call_button")),
         {
             content: "The log dialog opens with the phone chosen",
