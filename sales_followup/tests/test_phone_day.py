@@ -149,6 +149,36 @@ class TestToday(FollowupCommon):
             summaries = leads.mapped("followup_last_summary")
         self.assertEqual(summaries, [f"Discussed order {index} of 20 units" for index in range(5)])
 
+    def test_today_cards_read_in_constant_queries(self):
+        """Reading the Today cards costs the same number of queries for 3 leads as for 9."""
+        view = self.env.ref("sales_followup.crm_lead_view_kanban_followup_today")
+        Lead = self.env["crm.lead"].with_user(self.user_salesman)
+        spec = {
+            fname: {}
+            for fname in etree.fromstring(Lead.get_view(view.id, "kanban")["arch"]).xpath(
+                "//field/@name"
+            )
+        }
+        domains = {}
+        with self.frozen("2026-03-10 09:00:00"):
+            for size in (3, 9):
+                for index in range(size):
+                    lead = self._lead(name=f"Batch {size} lead {index}", phone="+86 21 5555 0000")
+                    self._log(lead, summary=f"Discussed order {index}", next_action="Call back")
+                domains[size] = [("name", "like", f"Batch {size} lead")]
+        counts = {}
+        with self.frozen("2026-03-10 10:00:00"):
+            for size, domain in domains.items():
+                self.env.invalidate_all()
+                Lead.web_search_read(domain, spec)  # warm-up: rules, access rights, xmlids
+                self.env.invalidate_all()
+                before = self.env.cr.sql_log_count
+                records = Lead.web_search_read(domain, spec)["records"]
+                counts[size] = self.env.cr.sql_log_count - before
+                self.assertEqual(len(records), size)
+                self.assertTrue(all(rec["followup_next_action"] == "Call back" for rec in records))
+        self.assertEqual(counts[3], counts[9], "queries do not grow with the cards")
+
     def test_today_action_menu_and_views(self):
         action = self.env.ref("sales_followup.action_followup_today")
         self.assertEqual(action.res_model, "crm.lead")

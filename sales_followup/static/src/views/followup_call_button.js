@@ -11,10 +11,7 @@ import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
  */
 export class FollowupCallButton extends Component {
     static template = "sales_followup.FollowupCallButton";
-    static props = {
-        ...standardWidgetProps,
-        small: { type: Boolean, optional: true },
-    };
+    static props = { ...standardWidgetProps };
 
     setup() {
         this.action = useService("action");
@@ -46,8 +43,6 @@ export class FollowupCallButton extends Component {
 
 export const followupCallButton = {
     component: FollowupCallButton,
-    // A small button in list rows; cards and forms give it a touch target's size.
-    extractProps: ({ options }) => ({ small: Boolean(options.small) }),
     fieldDependencies: [
         { name: "phone", type: "char" },
         { name: "mobile", type: "char" },
