@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import _, fields, models
@@ -44,13 +46,24 @@ class CrmLead(models.Model):
         )
 
     def _followup_check_postponable(self):
-        if not self.active or not self._followup_open_activities():
+        """The lead's open Follow-up, or a UserError when it has none to postpone."""
+        activities = self._followup_open_activities() if self.active else None
+        if not activities:
             raise UserError(
                 _(
                     "Postpone: %s has no open follow-up to postpone.",
                     ", ".join(self.mapped("display_name")),
                 )
             )
+        return activities
+
+    def _followup_postpone_default_date(self, days):
+        """The default new due date: ``days`` after the due date (after today when it is
+        overdue), moved to a working day."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        day = max(self.followup_next_date or today, today) + timedelta(days=days)
+        return self._followup_on_working_days({self.id: day})[self.id]
 
     def _followup_postpone(self, new_date, reason):
         """Move the lead's open Follow-up to ``new_date`` for ``reason``: checked, then said
@@ -68,8 +81,7 @@ class CrmLead(models.Model):
                 _("New Due Date: %r is not a date (e.g. 2026-03-10).", new_date or "")
             )
         self.check_access("write")
-        self._followup_check_postponable()
-        activity = self._followup_open_activities()[:1]
+        activity = self._followup_check_postponable()[:1]
         old_due = activity.date_deadline
         today = fields.Date.context_today(self)
         if day < today:

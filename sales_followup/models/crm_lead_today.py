@@ -148,11 +148,7 @@ class CrmLead(models.Model):
     def action_followup_call(self):
         """The Call button: the browser dials the customer (a tel: link) while this opens the
         log dialog with the phone already chosen, for the rep coming back from the call."""
-        self.ensure_one()
-        self._followup_check_loggable()
-        return self._followup_dialog(
-            _("Log the Call"),
-            "sales.followup.log",
-            "sales_followup.sales_followup_log_view_form_quick",
-            {"default_lead_id": self.id, "default_method": "phone"},
-        )
+        action = self.action_followup_log()
+        action["name"] = _("Log the Call")
+        action["context"]["default_method"] = "phone"
+        return action

@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
@@ -83,11 +81,9 @@ class MailActivity(models.Model):
             raise UserError(_("Snooze: postpone follow-ups one at a time, each with its reason."))
         lead = self.env["crm.lead"].browse(followups.res_id)
         action = lead.action_followup_postpone()
-        day = max(followups.date_deadline, fields.Date.context_today(self)) + timedelta(
-            days=SNOOZE_DAYS
+        action["context"]["default_new_date"] = fields.Date.to_string(
+            lead._followup_postpone_default_date(SNOOZE_DAYS)
         )
-        day = lead._followup_on_working_days({lead.id: day})[lead.id]
-        action["context"]["default_new_date"] = fields.Date.to_string(day)
         return action
 
     def _followup_only(self):

@@ -335,11 +335,7 @@ class SalesFollowupLog(models.Model):
         # The web client sends 0.0 for the coordinates of a log without a check-in: its time
         # (which the check-in button always sets) or a coordinate other than 0 says there is
         # one, so that 0.0 stays a position (the equator, the prime meridian).
-        given = [
-            fname
-            for fname in CHECKIN_FIELDS
-            if vals.get(fname) not in (None, False, 0, 0.0) or isinstance(vals.get(fname), str)
-        ]
+        given = [fname for fname in CHECKIN_FIELDS if vals.get(fname) not in (None, False, 0)]
         if not given:
             for fname in CHECKIN_FIELDS:
                 vals.pop(fname, None)

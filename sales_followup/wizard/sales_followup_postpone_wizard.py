@@ -1,5 +1,3 @@
-from datetime import timedelta
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -22,9 +20,7 @@ class SalesFollowupPostponeWizard(models.TransientModel):
         lead = self.env["crm.lead"].browse(res.get("lead_id")).exists()
         if "new_date" in fields_list and not res.get("new_date") and lead:
             # The next working day after the due date (or after today when it is overdue).
-            today = fields.Date.context_today(self)
-            day = max(lead.followup_next_date or today, today) + timedelta(days=1)
-            res["new_date"] = lead._followup_on_working_days({lead.id: day})[lead.id]
+            res["new_date"] = lead._followup_postpone_default_date(1)
         return res
 
     def action_apply(self):
