@@ -16,6 +16,7 @@ EXISTING_LEAD_COLUMNS = [
     ("followup_next_date", "date", None),
     ("followup_last_date", "timestamp", None),
     ("followup_last_response_date", "timestamp", None),
+    ("followup_in_pool", "bool", "false"),
 ]
 
 
@@ -44,6 +45,7 @@ def post_init_hook(env):
         "sales_followup.install_date", fields.Datetime.to_string(fields.Datetime.now())
     )
     env["crm.lead"]._followup_adopt_existing(SQL("lead.followup_origin = 'existing'"))
+    env["sales.followup.ownership"]._backfill()
 
 
 def uninstall_hook(env):

@@ -44,6 +44,12 @@ FOLLOWUP_SYSTEM_FIELDS = {
     "followup_wakeup_date",
     "followup_postpone_count",
     "followup_postponed_from",
+    "followup_in_pool",
+    "followup_pool_date",
+    "followup_pool_reason",
+    "followup_previous_user_id",
+    "followup_woken_date",
+    "followup_reclaim_warned_date",
 }
 # How far ahead a follow-up may be due (unless a rhythm is longer): beyond, set the lead dormant.
 FOLLOWUP_HORIZON_DAYS = 366

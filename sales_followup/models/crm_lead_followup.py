@@ -304,7 +304,13 @@ class CrmLead(models.Model):
 
     def _followup_wake_up(self):
         today = fields.Date.context_today(self)
-        self.sudo().write({"followup_status": "in_progress", "followup_wakeup_date": False})
+        self.sudo().write(
+            {
+                "followup_status": "in_progress",
+                "followup_wakeup_date": False,
+                "followup_woken_date": today,
+            }
+        )
         self._followup_schedule(dict.fromkeys(self.ids, today))
         self._followup_apply_risk_rules()
 

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.pool import POOL_PUBLIC_FIELDS
+
 # Defaults of the follow-up settings, stored as ir.config_parameter "sales_followup.<key>".
 FOLLOWUP_SETTING_DEFAULTS = {
     "interval_a": 1,
@@ -11,6 +13,14 @@ FOLLOWUP_SETTING_DEFAULTS = {
     "risk_overdue_grace_days": 0,
     "risk_no_reply_count": 3,
     "risk_silent_days": 90,
+    "pool_days_a": 7,
+    "pool_days_b": 15,
+    "pool_days_c": 60,
+    "pool_missed_count": 5,
+    "pool_warning_days": 2,
+    "pool_max_open": 200,
+    "pool_max_claims_day": 10,
+    "pool_cooldown_days": 7,
 }
 # Sensible range of each setting (both ends included): beyond it a value is a typing error, and
 # would overflow the dates it computes.
@@ -23,6 +33,14 @@ FOLLOWUP_SETTING_BOUNDS = {
     "risk_overdue_grace_days": (0, 365),
     "risk_no_reply_count": (1, 50),
     "risk_silent_days": (1, 3650),
+    "pool_days_a": (1, 3650),
+    "pool_days_b": (1, 3650),
+    "pool_days_c": (1, 3650),
+    "pool_missed_count": (1, 50),
+    "pool_warning_days": (0, 60),
+    "pool_max_open": (1, 100000),
+    "pool_max_claims_day": (1, 1000),
+    "pool_cooldown_days": (0, 365),
 }
 
 
@@ -93,6 +111,79 @@ class ResConfigSettings(models.TransientModel):
         "'No response' automatically.",
     )
 
+    # Customer pool (公海)
+    followup_pool_enabled = fields.Boolean(
+        string="Customer pool",
+        config_parameter="sales_followup.pool_enabled",
+        help="Open leads nobody follows go back to their sales team's pool, where any "
+        "salesperson of the team may claim them. The rules count from the day the pool is "
+        "switched on: no lead returns before its full delay.",
+    )
+    followup_pool_days_a = fields.Integer(
+        string="Grade A: back to the pool after (days without contact)",
+        config_parameter="sales_followup.pool_days_a",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_days_a"],
+        help="Days without a logged contact after which a grade A lead returns to the pool; "
+        "1 to 3650.",
+    )
+    followup_pool_days_b = fields.Integer(
+        string="Grade B: back to the pool after (days without contact)",
+        config_parameter="sales_followup.pool_days_b",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_days_b"],
+        help="Days without a logged contact after which a grade B lead returns to the pool; "
+        "1 to 3650.",
+    )
+    followup_pool_days_c = fields.Integer(
+        string="Grade C: back to the pool after (days without contact)",
+        config_parameter="sales_followup.pool_days_c",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_days_c"],
+        help="Days without a logged contact after which a grade C lead returns to the pool; "
+        "1 to 3650.",
+    )
+    followup_pool_missed_count = fields.Integer(
+        string="Or after missed follow-ups in a row",
+        config_parameter="sales_followup.pool_missed_count",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_missed_count"],
+        help="A lead also returns when that many follow-ups of its grade's rhythm passed "
+        "without a contact; 1 to 50.",
+    )
+    followup_pool_warning_days = fields.Integer(
+        string="Warn the salesperson (days before)",
+        config_parameter="sales_followup.pool_warning_days",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_warning_days"],
+        help="The salesperson is told that many days before a lead returns to the pool, and the "
+        "lead shows a badge; 0 to 60 (0: no warning).",
+    )
+    followup_pool_max_open = fields.Integer(
+        string="Open leads a salesperson may hold",
+        config_parameter="sales_followup.pool_max_open",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_max_open"],
+        help="Claiming from the pool stops at that many open leads held (sales managers are "
+        "exempt); 1 to 100000.",
+    )
+    followup_pool_max_claims_day = fields.Integer(
+        string="Claims per salesperson per day",
+        config_parameter="sales_followup.pool_max_claims_day",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_max_claims_day"],
+        help="Leads a salesperson may claim from the pool in one day (sales managers are "
+        "exempt); 1 to 1000.",
+    )
+    followup_pool_cooldown_days = fields.Integer(
+        string="Previous owner waits (days)",
+        config_parameter="sales_followup.pool_cooldown_days",
+        default=FOLLOWUP_SETTING_DEFAULTS["pool_cooldown_days"],
+        help="A salesperson whose lead went back to the pool may claim it again only after "
+        "that many days; 0 to 365.",
+    )
+    followup_pool_public_field_ids = fields.Many2many(
+        "ir.model.fields",
+        string="Shown before claiming",
+        domain=[("model", "=", "crm.lead"), ("name", "in", list(POOL_PUBLIC_FIELDS))],
+        help="What salespeople see of a pool lead before they claim it. The rest (the contact's "
+        "phone and e-mail unless listed, the follow-up logs, the chatter) is theirs once they "
+        "claim it.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         # Checked before the values reach the database (a number too large for its column
@@ -103,10 +194,45 @@ class ResConfigSettings(models.TransientModel):
                     self._followup_check_bound(key, vals[f"followup_{key}"])
         return super().create(vals_list)
 
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        names = self.env["sales.followup.pool.lead"]._public_fields()
+        res["followup_pool_public_field_ids"] = [
+            (
+                6,
+                0,
+                self.env["ir.model.fields"]
+                .sudo()
+                .search([("model", "=", "crm.lead"), ("name", "in", sorted(names))])
+                .ids,
+            )
+        ]
+        return res
+
     def set_values(self):
         Lead = self.env["crm.lead"]
         window = Lead._followup_setting("first_contact_hours")
+        pool_was_on = Lead._followup_setting_bool("pool_enabled")
         res = super().set_values()
+        ICP = self.env["ir.config_parameter"].sudo()
+        if self.followup_pool_enabled and not pool_was_on:
+            ICP.set_param(
+                "sales_followup.pool_enabled_date",
+                fields.Date.to_string(fields.Date.context_today(self)),
+            )
+        names = [name for name in self.followup_pool_public_field_ids.mapped("name")]
+        unknown = set(names) - set(POOL_PUBLIC_FIELDS)
+        if unknown:
+            raise ValidationError(
+                _(
+                    "Shown before claiming: %s cannot be shown to salespeople before they claim "
+                    "a lead.",
+                    ", ".join(sorted(unknown)),
+                )
+            )
+        if sorted(names) != sorted(self.env["sales.followup.pool.lead"]._public_fields()):
+            ICP.set_param("sales_followup.pool_public_fields", ",".join(sorted(names)) or "-")
         if Lead._followup_setting("first_contact_hours") != window:
             # The first-contact due date of the leads still waiting for it follows the new
             # window (a stored compute cannot depend on a parameter).

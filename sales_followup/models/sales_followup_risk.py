@@ -242,7 +242,8 @@ class SalesFollowupRisk(models.Model):
         selects = [
             SQL(
                 "SELECT lead.id AS lead_id, %s AS type_id FROM crm_lead lead "
-                "WHERE %s AND lead.active AND lead.followup_status IN %s AND %s",
+                "WHERE %s AND lead.active AND lead.followup_in_pool IS NOT TRUE "
+                "AND lead.followup_status IN %s AND %s",
                 params["type_ids"][code],
                 scope,
                 RULE_STATUSES,
@@ -275,6 +276,7 @@ class SalesFollowupRisk(models.Model):
                 "followup_unanswered_count",
                 "followup_last_response_date",
                 "followup_origin",
+                "followup_in_pool",
                 "company_id",
             ]
         )

@@ -19,3 +19,4 @@ from . import test_tour_followup_flow
 from . import test_tracker_reader
 from . import test_translation
 from . import test_views
+from . import test_pool

@@ -39,6 +39,8 @@ class TestViews(FollowupCommon):
             ("sales.followup.risk", "list", None),
             ("sales.followup.risk", "form", None),
             ("crm.lead", "form", None),
+            ("sales.followup.pool.lead", "list", None),
+            ("sales.followup.ownership", "list", None),
         ]
         for model, view_type, ref in views:
             with self.subTest(model=model, view_type=view_type, ref=ref):

@@ -4,3 +4,4 @@ from . import tracker_reader
 from . import tracker_columns
 from . import tracker_cells
 from . import tracker_rows
+from . import pool

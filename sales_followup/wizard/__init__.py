@@ -6,3 +6,6 @@ from . import sales_followup_import_error
 from . import sales_followup_import_sheet
 from . import sales_followup_import_stage
 from . import sales_followup_postpone_wizard
+from . import sales_followup_handover_wizard
+from . import sales_followup_pool_assign_wizard
+from . import sales_followup_release_wizard

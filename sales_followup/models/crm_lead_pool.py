@@ -1,0 +1,841 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+import psycopg2.errors
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
+from odoo.tools import SQL, format_date
+
+from .sales_followup_ownership import POOL_HOWS
+
+# The customer pool (公海) is its own concern: who holds a lead, when it goes back to its team
+# and who may take it. The lead's fields, checks and actions stay in crm_lead.py.
+# pylint: disable=consider-merging-classes-inherited
+
+POOL_BATCH_SIZE = 1000
+OPEN_STATUSES = ("to_contact", "in_progress")
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    followup_in_pool = fields.Boolean(
+        string="In the Pool",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The lead went back to its sales team's pool (公海): no salesperson holds it, and "
+        "any salesperson of the team may claim it.",
+    )
+    followup_pool_date = fields.Datetime(
+        string="In the Pool Since", readonly=True, copy=False, index=True
+    )
+    followup_pool_reason = fields.Char(
+        string="Why in the Pool",
+        readonly=True,
+        copy=False,
+        help="Why the lead went back to the pool: the rule that reclaimed it, or the reason "
+        "given by who released it.",
+    )
+    followup_previous_user_id = fields.Many2one(
+        "res.users",
+        string="Previous Salesperson",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Who held the lead before it went back to the pool.",
+    )
+    followup_woken_date = fields.Date(
+        string="Woken Up On",
+        readonly=True,
+        copy=False,
+        help="When the lead last came back from dormant: the pool's clock starts again then.",
+    )
+    followup_reclaim_warned_date = fields.Date(
+        string="Pool Warning Sent For",
+        readonly=True,
+        copy=False,
+        help="Technical: the return date the salesperson was last warned about.",
+    )
+    followup_reclaim_date = fields.Date(
+        string="Returns to the Pool On",
+        compute="_compute_followup_reclaim_date",
+        search="_search_followup_reclaim_date",
+        help="The day the lead goes back to the team's pool unless its salesperson logs a "
+        "contact (pool rules in the CRM settings).",
+    )
+    followup_reclaim_label = fields.Char(
+        string="Pool Warning", compute="_compute_followup_reclaim_date"
+    )
+    followup_ownership_ids = fields.One2many(
+        "sales.followup.ownership", "lead_id", string="Ownership History", readonly=True
+    )
+    followup_duplicate_note = fields.Text(
+        string="Possible Duplicates",
+        compute="_compute_followup_duplicate_note",
+        help="Leads of the same company or phone number that are in the pool or held by "
+        "another salesperson.",
+    )
+
+    # ------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------
+
+    def _compute_followup_reclaim_date(self):
+        dates = self._followup_reclaim_dates()
+        params = self._followup_pool_params()
+        for lead in self:
+            reclaim, today = dates.get(lead.id, (False, False))
+            lead.followup_reclaim_date = reclaim
+            lead.followup_reclaim_label = (
+                self._followup_reclaim_label(reclaim, today)
+                if reclaim and (reclaim - today).days <= params["warning_days"]
+                else False
+            )
+
+    def _search_followup_reclaim_date(self, operator, value):
+        if operator not in ("<", "<=", ">", ">=", "=") or not value:
+            raise UserError(
+                _(
+                    "Returns to the Pool On: search it with <, <=, >, >= or = and a date "
+                    "(got %(operator)s %(value)r).",
+                    operator=operator,
+                    value=value,
+                )
+            )
+        try:
+            day = fields.Date.to_date(value)
+        except (TypeError, ValueError):
+            raise UserError(
+                _("Returns to the Pool On: %(value)r is not a date.", value=value)
+            ) from None
+        params = self._followup_pool_params()
+        if not params["enabled"]:
+            return [("id", "=", False)]
+        query = SQL(
+            "(SELECT lead.id FROM %s WHERE %s AND %s %s %s)",
+            self._followup_pool_from_sql(),
+            self._followup_pool_eligible_sql(),
+            self._followup_reclaim_date_sql(params),
+            SQL(operator),
+            day,
+        )
+        return [("id", "in", query)]
+
+    @api.depends("partner_name", "partner_id", "phone_sanitized", "user_id")
+    def _compute_followup_duplicate_note(self):
+        """Odoo's duplicate detection (same phone, same commercial entity) and the company name
+        typed on the lead, limited to the leads a salesperson would otherwise miss: in the
+        pool, or held by someone else. One search for all the leads of self."""
+        keys = {}
+        for lead in self:
+            name = (lead.partner_name or "").strip()
+            commercial = lead.partner_id.commercial_partner_id.id
+            keys[lead] = (lead.phone_sanitized or False, name.lower() or False, commercial)
+        phones = {key[0] for key in keys.values() if key[0]}
+        names = {lead.partner_name.strip() for lead in self if (lead.partner_name or "").strip()}
+        partners = {key[2] for key in keys.values() if key[2]}
+        matches = self.browse()
+        if phones or names or partners:
+            criteria = []
+            if phones:
+                criteria.append([("phone_sanitized", "in", list(phones))])
+            if names:
+                criteria.append([("partner_name", "in", list(names))])
+            if partners:
+                criteria.append([("partner_id.commercial_partner_id", "in", list(partners))])
+            domain = [
+                ("id", "not in", [lead.id for lead in self if isinstance(lead.id, int)]),
+                ("followup_status", "!=", "lost"),
+                "|",
+                ("followup_in_pool", "=", True),
+                ("user_id", "!=", False),
+            ]
+            matches = (
+                self.sudo()
+                .with_context(active_test=True)
+                .search(expression.AND([domain, expression.OR(criteria)]), limit=50)
+            )
+        for lead in self:
+            phone, name, commercial = keys[lead]
+            owner = lead.user_id or self.env.user
+            lines = []
+            for match in matches:
+                if not (
+                    (phone and match.phone_sanitized == phone)
+                    or (name and (match.partner_name or "").strip().lower() == name)
+                    or (commercial and match.partner_id.commercial_partner_id.id == commercial)
+                ):
+                    continue
+                label = " — ".join(
+                    part for part in (match.followup_customer_name, match.followup_code) if part
+                )
+                if match.followup_in_pool:
+                    lines.append(
+                        _(
+                            "Already in the pool of %(team)s: %(lead)s",
+                            team=match.team_id.name or _("the company"),
+                            lead=label,
+                        )
+                    )
+                elif match.user_id != owner:
+                    lines.append(
+                        _(
+                            "Held by another salesperson, %(user)s: %(lead)s",
+                            user=match.user_id.name,
+                            lead=label,
+                        )
+                    )
+                if len(lines) == 5:
+                    break
+            lead.followup_duplicate_note = "\n".join(lines) or False
+
+    # ------------------------------------------------------------
+    # CRUD: every change of salesperson is an ownership period
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        assigned = leads.filtered("user_id")
+        if assigned:
+            self.env["sales.followup.ownership"]._record(
+                [(lead, False, "assigned", False) for lead in assigned], fields.Datetime.now()
+            )
+        return leads
+
+    def write(self, vals):
+        if "user_id" not in vals:
+            return super().write(vals)
+        previous = {lead.id: lead.user_id.id for lead in self}
+        res = super().write(vals)
+        self._followup_owner_changed(previous)
+        return res
+
+    def _followup_owner_changed(self, previous):
+        """Record the new ownership periods of the leads whose salesperson changed, and take
+        the leads given a salesperson out of the pool with a first follow-up due within the
+        first-contact window."""
+        changed = self.filtered(lambda lead: lead.user_id.id != previous[lead.id])
+        if not changed:
+            return
+        how, reason = self.env.context.get("sales_followup_ownership") or (False, False)
+        changes = []
+        for lead in changed:
+            if lead.user_id:
+                lead_how = how if how in ("claimed", "assigned", "reassigned") else False
+                lead_how = lead_how or ("reassigned" if previous[lead.id] else "assigned")
+            else:
+                lead_how = how if how in POOL_HOWS else False
+            changes.append((lead, previous[lead.id], lead_how, reason))
+        now = fields.Datetime.now()
+        self.env["sales.followup.ownership"]._record(changes, now)
+        left_pool = changed.filtered(lambda lead: lead.user_id and lead.followup_in_pool)
+        if left_pool:
+            left_pool.sudo().write(
+                {
+                    "followup_in_pool": False,
+                    "followup_pool_date": False,
+                    "followup_pool_reason": False,
+                }
+            )
+            left_pool._followup_schedule_first_contact(now)
+
+    def _followup_schedule_first_contact(self, now):
+        """A first Follow-up for leads a salesperson just took, due within the first-contact
+        window (in the salesperson's time zone, on a working day)."""
+        leads = self.filtered(
+            lambda lead: lead.active and lead.followup_status in ("to_contact", "in_progress")
+        )
+        if not leads:
+            return
+        due = now + timedelta(hours=self._followup_setting("first_contact_hours"))
+        deadlines = {
+            lead.id: fields.Datetime.context_timestamp(
+                lead.with_context(tz=lead.user_id.tz or "UTC"), due
+            ).date()
+            for lead in leads
+        }
+        leads._followup_schedule(leads._followup_on_working_days(deadlines))
+
+    # ------------------------------------------------------------
+    # Rules
+    # ------------------------------------------------------------
+
+    @api.model
+    def _followup_pool_params(self):
+        """The pool settings, read once: the rules apply from the day they were switched on (the
+        leads that were there get the full delay, not a reclaim on the first night)."""
+        ICP = self.env["ir.config_parameter"].sudo()
+        since = ICP.get_param("sales_followup.pool_enabled_date")
+        try:
+            since = fields.Date.to_date(since) if since else None
+        except ValueError:
+            since = None
+        return {
+            "enabled": self._followup_setting_bool("pool_enabled"),
+            "since": since or fields.Date.context_today(self),
+            "days": {grade: self._followup_setting(f"pool_days_{grade}") for grade in "abc"},
+            "rhythm": {grade: self._followup_setting(f"interval_{grade}") for grade in "abc"},
+            "missed": self._followup_setting("pool_missed_count"),
+            "warning_days": self._followup_setting("pool_warning_days"),
+            "now": fields.Datetime.now(),
+        }
+
+    @api.model
+    def _followup_pool_from_sql(self):
+        """FROM clause: the leads ``lead`` with their salesperson's valid time zone and active
+        flag (``owner``)."""
+        return SQL(
+            """crm_lead lead
+               JOIN (SELECT users.id, users.active, COALESCE(zone.name, 'UTC') AS tz
+                       FROM res_users users
+                       JOIN res_partner partner ON partner.id = users.partner_id
+                  LEFT JOIN pg_timezone_names zone ON zone.name = partner.tz) owner
+                 ON owner.id = lead.user_id"""
+        )
+
+    @api.model
+    def _followup_pool_eligible_sql(self):
+        """Open leads held by a salesperson: the ones the pool rules apply to. Converted
+        customers never go back; dormant leads only once they woke up."""
+        self.flush_model(
+            [
+                "active",
+                "user_id",
+                "followup_in_pool",
+                "followup_status",
+                "followup_grade",
+                "followup_last_date",
+                "date_open",
+                "followup_woken_date",
+                "followup_next_date",
+                "followup_reclaim_warned_date",
+            ]
+        )
+        return SQL(
+            "lead.active AND lead.user_id IS NOT NULL AND lead.followup_in_pool IS NOT TRUE "
+            "AND lead.followup_status IN %s",
+            OPEN_STATUSES,
+        )
+
+    @api.model
+    def _followup_local_today_sql(self, params):
+        return SQL("(%s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE owner.tz)::date", params["now"])
+
+    @api.model
+    def _followup_reclaim_rules_sql(self, params):
+        """{rule: SQL date expression}: the day each rule returns the lead ``lead`` to the pool,
+        in its salesperson's time zone (NULL when the rule does not apply)."""
+
+        def local(column):
+            return SQL("(%s AT TIME ZONE 'UTC' AT TIME ZONE owner.tz)::date", column)
+
+        def by_grade(values):
+            return SQL(
+                "(CASE lead.followup_grade WHEN 'a' THEN %s WHEN 'b' THEN %s ELSE %s END)",
+                values["a"],
+                values["b"],
+                values["c"],
+            )
+
+        since = params["since"]
+        return {
+            # The salesperson left: the lead goes back at once.
+            "left": SQL(
+                "CASE WHEN NOT owner.active THEN %s END", self._followup_local_today_sql(params)
+            ),
+            # No contact logged for N days (of the grade) since the last contact, the
+            # assignment, the wake-up or the day the rules were switched on.
+            "silent": SQL(
+                "GREATEST(%s, %s, lead.followup_woken_date, %s::date) + %s",
+                local(SQL("lead.followup_last_date")),
+                local(SQL("COALESCE(lead.date_open, lead.create_date)")),
+                since,
+                by_grade(params["days"]),
+            ),
+            # K follow-ups of the grade's rhythm missed in a row: the open follow-up's due day,
+            # and K - 1 more rhythms, passed without a contact.
+            "missed": SQL(
+                "CASE WHEN lead.followup_next_date IS NOT NULL "
+                "THEN GREATEST(lead.followup_next_date, %s::date) + %s * %s + 1 END",
+                since,
+                params["missed"] - 1,
+                by_grade(params["rhythm"]),
+            ),
+        }
+
+    @api.model
+    def _followup_reclaim_date_sql(self, params):
+        rules = self._followup_reclaim_rules_sql(params)
+        return SQL("LEAST(%s)", SQL(", ").join(rules.values()))
+
+    def _followup_reclaim_dates(self):
+        """{lead id: (return day, salesperson's today)} of these leads, in one query."""
+        ids = [lead_id for lead_id in self.ids if isinstance(lead_id, int)]
+        params = self._followup_pool_params()
+        if not ids or not params["enabled"]:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                "SELECT lead.id, %s, %s FROM %s WHERE lead.id = ANY(%s) AND %s",
+                self._followup_reclaim_date_sql(params),
+                self._followup_local_today_sql(params),
+                self._followup_pool_from_sql(),
+                ids,
+                self._followup_pool_eligible_sql(),
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _followup_reclaim_label(self, reclaim, today):
+        days = (reclaim - today).days
+        if days <= 0:
+            return _("Returns to the pool today")
+        if days == 1:
+            return _("Returns to the pool tomorrow")
+        return _("Returns to the pool in %s days", days)
+
+    @api.model
+    def _followup_pool_candidates_sql(self, params, limit=None):
+        """SELECT of the leads to reclaim now (due day reached) or to warn (within the warning
+        days, not warned yet about that day): id, due day, the owner's today, the rule."""
+        rules = self._followup_reclaim_rules_sql(params)
+        query = SQL(
+            """
+            SELECT id, reclaim, today, rule FROM (
+                SELECT lead.id, %(reclaim)s AS reclaim, %(today)s AS today,
+                       lead.followup_reclaim_warned_date AS warned,
+                       CASE WHEN %(left)s IS NOT NULL THEN 'left'
+                            WHEN %(silent)s <= %(today)s THEN 'silent'
+                            ELSE 'missed' END AS rule
+                  FROM %(from)s
+                 WHERE %(eligible)s
+            ) candidate
+             WHERE reclaim <= today + %(warning)s
+               AND (reclaim <= today OR (%(warning)s > 0 AND warned IS DISTINCT FROM reclaim))
+          ORDER BY id
+            """,
+            reclaim=self._followup_reclaim_date_sql(params),
+            today=self._followup_local_today_sql(params),
+            left=rules["left"],
+            silent=rules["silent"],
+            eligible=self._followup_pool_eligible_sql(),
+            warning=params["warning_days"],
+            **{"from": self._followup_pool_from_sql()},
+        )
+        if limit:
+            query = SQL("%s LIMIT %s", query, limit)
+        return query
+
+    # ------------------------------------------------------------
+    # Moves
+    # ------------------------------------------------------------
+
+    def _followup_to_pool(self, how, reasons):
+        """Send these leads back to their team's pool: their salesperson's open Follow-up is
+        closed, the move is written in the chatter (in the salesperson's language) and in the
+        ownership history. ``reasons``: {lead id: reason}."""
+        leads = self.sudo()
+        if not leads:
+            return
+        now = fields.Datetime.now()
+        leads._followup_open_activities().unlink()
+        previous = {lead.id: lead.user_id for lead in leads}
+        groups = defaultdict(lambda: leads.browse())
+        for lead in leads:
+            groups[(previous[lead.id].id, reasons[lead.id])] |= lead
+        for (user_id, reason), group in groups.items():
+            group.with_context(tracking_disable=True, sales_followup_ownership=(how, reason)).write(
+                {
+                    "user_id": False,
+                    "followup_in_pool": True,
+                    "followup_pool_date": now,
+                    "followup_pool_reason": reason,
+                    "followup_previous_user_id": user_id,
+                    "followup_date_fixed": False,
+                    "followup_postponed_from": False,
+                    "followup_reclaim_warned_date": False,
+                }
+            )
+        bodies = {}
+        for lead in leads:
+            user = previous[lead.id]
+            lang_lead = lead.with_context(lang=user.lang or self.env.lang)
+            bodies[lead.id] = lang_lead._followup_pool_message(how, user, reasons[lead.id])
+        leads._message_log_batch(bodies=bodies)
+        leads._followup_apply_risk_rules()
+
+    def _followup_pool_message(self, how, user, reason):
+        if how == "released":
+            return _("Released to the pool by %(user)s: %(reason)s", user=user.name, reason=reason)
+        return _("Returned to the pool from %(user)s: %(reason)s", user=user.name, reason=reason)
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_followup_claim(self):
+        """Take these pool leads (one tap in the pool): they become the current user's, with a
+        first follow-up due within the first-contact window."""
+        user = self.env.user
+        if not user.has_group("sales_team.group_sale_salesman"):
+            raise AccessError(_("Pool: only salespeople claim leads from the pool."))
+        leads = self.sudo().with_context(active_test=False)
+        found = leads.exists()
+        if not self or len(found) != len(set(self.ids)):
+            missing = sorted(set(self.ids) - set(found.ids)) or self.ids
+            raise UserError(
+                _("Pool: there is no lead %(ids)s to claim.", ids=", ".join(map(str, missing)))
+            )
+        leads._followup_lock_for_claim()
+        leads._followup_check_claimable(user)
+        leads.with_context(sales_followup_ownership=("claimed", False)).write({"user_id": user.id})
+        for lead in leads:
+            lead._message_log(body=_("Claimed from the pool by %s.", user.name))
+        if len(leads) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "crm.lead",
+                "res_id": leads.id,
+                "views": [(False, "form")],
+                "target": "current",
+            }
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": _("%s leads claimed from the pool.", len(leads)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _followup_lock_for_claim(self):
+        """Lock the leads for this claim: a salesperson claiming the same lead at the same
+        moment gets a clear message instead of a second owner (exactly one claim wins)."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM crm_lead WHERE id = ANY(%s) FOR UPDATE NOWAIT",
+                    [self.ids],
+                )
+        except (psycopg2.errors.LockNotAvailable, psycopg2.errors.SerializationFailure):
+            raise UserError(
+                _(
+                    "Pool: %s was just claimed by someone else; refresh the pool.",
+                    ", ".join(self.mapped(lambda lead: lead.followup_code or lead.name)),
+                )
+            ) from None
+
+    def _followup_check_claimable(self, user):
+        """Claims are for leads still in the pool, of a team the user belongs to and a company
+        they work for, outside the previous owner's cooldown and within the claim limits
+        (managers are exempt from the limits). A constant number of queries."""
+        is_manager = user.has_group("sales_team.group_sale_manager")
+        teams = user.crm_team_ids | self.env["crm.team"].sudo().search([("user_id", "=", user.id)])
+        companies = self.env.companies
+        now = fields.Datetime.now()
+        cooldown = self._followup_setting("pool_cooldown_days")
+        for lead in self:
+            name = lead.followup_code or lead.name
+            if not lead.followup_in_pool or not lead.active:
+                holder = lead.user_id.name or _("nobody")
+                raise UserError(
+                    _(
+                        "Pool: %(lead)s is no longer in the pool (held by %(user)s).",
+                        lead=name,
+                        user=holder,
+                    )
+                )
+            if lead.company_id and lead.company_id not in companies:
+                raise UserError(
+                    _(
+                        "Pool: %(lead)s belongs to %(company)s, a company you are not working in.",
+                        lead=name,
+                        company=lead.company_id.name,
+                    )
+                )
+            if lead.team_id and lead.team_id not in teams and not is_manager:
+                raise UserError(
+                    _(
+                        "Pool: %(lead)s is in the pool of %(team)s; only its salespeople claim it.",
+                        lead=name,
+                        team=lead.team_id.name,
+                    )
+                )
+            if (
+                lead.followup_previous_user_id == user
+                and lead.followup_pool_date
+                and lead.followup_pool_date > now - timedelta(days=cooldown)
+            ):
+                claimable = lead.followup_pool_date + timedelta(days=cooldown)
+                raise UserError(
+                    _(
+                        "Pool: %(lead)s left you on %(date)s; you can claim it again from "
+                        "%(again)s (%(days)s days later).",
+                        lead=name,
+                        date=format_date(self.env, lead.followup_pool_date),
+                        again=format_date(self.env, claimable),
+                        days=cooldown,
+                    )
+                )
+        if is_manager:
+            return
+        held = self.with_user(user).search_count(
+            [
+                ("user_id", "=", user.id),
+                ("active", "=", True),
+                ("followup_status", "in", OPEN_STATUSES),
+            ]
+        )
+        max_open = self._followup_setting("pool_max_open")
+        if held + len(self) > max_open:
+            raise UserError(
+                _(
+                    "Pool: you hold %(held)s open leads, and may hold %(max)s; close or release "
+                    "some before claiming more.",
+                    held=held,
+                    max=max_open,
+                )
+            )
+        tz = pytz.timezone(user.tz or "UTC") if user.tz in pytz.all_timezones_set else pytz.utc
+        local_midnight = tz.localize(
+            datetime.combine(pytz.utc.localize(now).astimezone(tz).date(), time.min)
+        )
+        day_start = local_midnight.astimezone(pytz.utc).replace(tzinfo=None)
+        claimed = (
+            self.env["sales.followup.ownership"]
+            .sudo()
+            .search_count(
+                [("user_id", "=", user.id), ("how", "=", "claimed"), ("date_from", ">=", day_start)]
+            )
+        )
+        max_claims = self._followup_setting("pool_max_claims_day")
+        if claimed + len(self) > max_claims:
+            raise UserError(
+                _(
+                    "Pool: you claimed %(claimed)s leads today, and may claim %(max)s a day; "
+                    "claim more tomorrow.",
+                    claimed=claimed,
+                    max=max_claims,
+                )
+            )
+
+    def action_followup_release(self):
+        """Open the dialog asking why the lead goes back to the pool."""
+        self._followup_check_releasable()
+        return self._followup_dialog(
+            _("Release to the Pool"),
+            "sales.followup.release.wizard",
+            "sales_followup.sales_followup_release_wizard_view_form",
+            {"default_lead_ids": self.ids},
+        )
+
+    def action_followup_open_assign(self):
+        """Managers: the dialog handing these leads to a salesperson."""
+        if not self._followup_is_manager():
+            raise AccessError(_("Pool: only sales managers assign leads."))
+        return self._followup_dialog(
+            _("Assign"),
+            "sales.followup.pool.assign.wizard",
+            "sales_followup.sales_followup_pool_assign_wizard_view_form",
+            {"default_lead_ids": self.ids},
+        )
+
+    def _followup_check_releasable(self):
+        is_manager = self._followup_is_manager()
+        for lead in self:
+            if (
+                not lead.active
+                or lead.followup_in_pool
+                or not lead.user_id
+                or lead.followup_status not in OPEN_STATUSES
+            ):
+                raise UserError(
+                    _(
+                        "Pool: only open leads held by a salesperson go to the pool; %s is not "
+                        "one.",
+                        lead.display_name,
+                    )
+                )
+            if lead.user_id != self.env.user and not is_manager:
+                raise AccessError(
+                    _(
+                        "Pool: %(lead)s is held by %(user)s; only they or a sales manager "
+                        "release it.",
+                        lead=lead.display_name,
+                        user=lead.user_id.name,
+                    )
+                )
+
+    def _followup_release(self, reason):
+        reason = (reason or "").strip() if isinstance(reason, str) else ""
+        if not reason:
+            raise UserError(_("Reason: say why the lead goes back to the pool."))
+        self._followup_check_releasable()
+        self._followup_to_pool("released", dict.fromkeys(self.ids, reason))
+
+    def _followup_assign(self, user):
+        """A sales manager hands these leads (from the pool or another salesperson) to
+        ``user``."""
+        if not self._followup_is_manager():
+            raise AccessError(_("Pool: only sales managers assign leads."))
+        self._followup_hand_to(user)
+
+    @api.model
+    def _followup_salesperson_domain(self):
+        return [
+            ("share", "=", False),
+            ("groups_id", "in", self.env.ref("sales_team.group_sale_salesman").id),
+        ]
+
+    def _followup_hand_to(self, user):
+        """Give these open leads to the active salesperson ``user``."""
+        if not user or not user.active or not user.has_group("sales_team.group_sale_salesman"):
+            raise UserError(
+                _(
+                    "Salesperson: %s is not an active salesperson.",
+                    user.name if user else _("nobody"),
+                )
+            )
+        closed = self.filtered(
+            lambda lead: not lead.active or lead.followup_status not in OPEN_STATUSES
+        )
+        if closed:
+            raise UserError(
+                _(
+                    "Pool: only open leads are assigned this way; %s is not open.",
+                    closed[0].display_name,
+                )
+            )
+        wrong_company = self.filtered(
+            lambda lead: lead.company_id and lead.company_id not in user.company_ids
+        )
+        if wrong_company:
+            raise UserError(
+                _(
+                    "Salesperson: %(user)s does not work for %(company)s (lead %(lead)s).",
+                    user=user.name,
+                    company=wrong_company[0].company_id.name,
+                    lead=wrong_company[0].display_name,
+                )
+            )
+        self.sudo().write({"user_id": user.id})
+
+    # ------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_followup_pool_reclaim(self, batch_size=POOL_BATCH_SIZE):
+        """Warn the salespeople whose leads return to the pool within the warning days, and
+        return to the pool the leads whose day has come.
+
+        Set-based: one query finds a batch of leads to warn or reclaim among all leads; the
+        batch is written in a handful of statements. In the cron, each call handles one batch
+        and reports progress (the runner commits and calls again); the leads handled leave the
+        query, so a run stopped midway goes on where it stopped. Called by hand, it loops.
+        """
+        params = self._followup_pool_params()
+        if not params["enabled"]:
+            return 0
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        done = 0
+        while True:
+            self.env.cr.execute(self._followup_pool_candidates_sql(params, limit=batch_size))
+            rows = self.env.cr.fetchall()
+            if not rows:
+                break
+            to_warn = {
+                lead_id: (reclaim, today) for lead_id, reclaim, today, _r in rows if reclaim > today
+            }
+            to_reclaim = {
+                lead_id: rule for lead_id, reclaim, today, rule in rows if reclaim <= today
+            }
+            self.sudo().browse(list(to_warn))._followup_warn_reclaim(to_warn)
+            reclaim = self.sudo().browse(list(to_reclaim))
+            reclaim._followup_to_pool(
+                "reclaimed", reclaim._followup_reclaim_reasons(to_reclaim, params)
+            )
+            done += len(rows)
+            if in_cron:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT count(*) FROM (%s) todo", self._followup_pool_candidates_sql(params)
+                    )
+                )
+                self.env["ir.cron"]._notify_progress(done=done, remaining=self.env.cr.fetchone()[0])
+                break
+        return done
+
+    def _followup_reclaim_reasons(self, rules, params):
+        """{lead id: why the rule returned it}, in its salesperson's language."""
+        reasons = {}
+        for lead in self:
+            user = lead.user_id
+            lead = lead.with_context(lang=user.lang or self.env.lang)
+            grade = (lead.followup_grade or "c").upper()
+            rule = rules[lead.id]
+            if rule == "left":
+                reasons[lead.id] = _("%s no longer works here.", user.name)
+            elif rule == "silent":
+                reasons[lead.id] = _(
+                    "no contact logged for %(days)s days (grade %(grade)s).",
+                    days=params["days"][grade.lower()],
+                    grade=grade,
+                )
+            else:
+                reasons[lead.id] = _(
+                    "%(count)s follow-ups missed in a row (grade %(grade)s, every %(rhythm)s "
+                    "days).",
+                    count=params["missed"],
+                    grade=grade,
+                    rhythm=params["rhythm"][grade.lower()],
+                )
+        return reasons
+
+    def _followup_warn_reclaim(self, dates):
+        """Tell each salesperson, in their language and the way they chose to be notified
+        (inbox or e-mail), that a lead of theirs returns to the pool soon; once per return day.
+        ``dates``: {lead id: (return day, salesperson's today)}."""
+        if not self:
+            return
+        by_day = defaultdict(lambda: self.browse())
+        for lead in self:
+            by_day[dates[lead.id][0]] |= lead
+            user = lead.user_id
+            lead = lead.with_context(lang=user.lang or self.env.lang)
+            reclaim, today = dates[lead.id]
+            label = lead._followup_reclaim_label(reclaim, today)
+            lead.message_notify(
+                partner_ids=user.partner_id.ids,
+                subject=_("%(label)s: %(lead)s", label=label, lead=lead.display_name),
+                body=_(
+                    "%(label)s (%(date)s) unless you log a contact with the customer.",
+                    label=label,
+                    date=format_date(lead.env, reclaim),
+                ),
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+        for day, leads in by_day.items():
+            leads.write({"followup_reclaim_warned_date": day})
+
+    @api.model
+    def _followup_held_by(self, users):
+        """Open leads held by ``users`` (any company), read as the superuser."""
+        return (
+            self.sudo()
+            .with_context(active_test=True)
+            .search(
+                [
+                    ("user_id", "in", users.ids),
+                    ("followup_status", "in", OPEN_STATUSES),
+                    ("followup_in_pool", "=", False),
+                ]
+            )
+        )
