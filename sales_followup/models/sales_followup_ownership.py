@@ -23,7 +23,7 @@ class SalesFollowupOwnership(models.Model):
     _rec_name = "lead_id"
 
     lead_id = fields.Many2one(
-        "crm.lead", string="Lead", required=True, ondelete="cascade", index=True, readonly=True
+        "crm.lead", required=True, ondelete="cascade", index=True, readonly=True
     )
     user_id = fields.Many2one(
         "res.users",
@@ -40,12 +40,12 @@ class SalesFollowupOwnership(models.Model):
         help="Who held the lead before this period (the one it was taken from).",
     )
     team_id = fields.Many2one("crm.team", string="Sales Team", index=True, readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", index=True, readonly=True)
+    company_id = fields.Many2one("res.company", index=True, readonly=True)
     date_from = fields.Datetime(string="From", required=True, index=True, readonly=True)
     date_to = fields.Datetime(
         string="To", index=True, readonly=True, help="Empty for the current period."
     )
-    how = fields.Selection(OWNERSHIP_HOWS, string="How", required=True, index=True, readonly=True)
+    how = fields.Selection(OWNERSHIP_HOWS, required=True, index=True, readonly=True)
     reason = fields.Char(readonly=True)
     current = fields.Boolean(compute="_compute_current")
 

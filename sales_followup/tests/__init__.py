@@ -20,3 +20,4 @@ from . import test_tracker_reader
 from . import test_translation
 from . import test_views
 from . import test_pool
+from . import test_pool_concurrency

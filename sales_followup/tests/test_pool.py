@@ -3,7 +3,7 @@ with a warning first; salespeople claim them within limits; releases, bulk assig
 hand-over of a leaving salesperson, the duplicate check, and what a salesperson may read of a
 pool lead before claiming it."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
@@ -436,7 +436,7 @@ class TestPoolRelease(PoolCommon):
             wizard = (
                 self.env[action["res_model"]]
                 .with_user(self.user_salesman)
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({"reason": "The customer moved to Xinjiang, outside my region"})
             )
             result = wizard.action_apply()
@@ -479,7 +479,7 @@ class TestPoolAssignAndHandover(PoolCommon):
             wizard = (
                 self.env[action["res_model"]]
                 .with_user(self.user_manager)
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create({"user_id": self.user_salesman_2.id})
             )
             self.assertEqual(wizard.lead_count, 2)
@@ -507,7 +507,7 @@ class TestPoolAssignAndHandover(PoolCommon):
         wizard = (
             self.env[action["res_model"]]
             .with_user(admin)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"target": "user", "colleague_id": self.user_salesman.id, "reason": "Li left"})
         )
         self.assertEqual(wizard.lead_count, 2)
@@ -527,7 +527,7 @@ class TestPoolAssignAndHandover(PoolCommon):
         wizard = (
             self.env[action["res_model"]]
             .with_user(admin)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"target": "pool"})
         )
         wizard.action_apply()

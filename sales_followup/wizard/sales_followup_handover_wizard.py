@@ -15,7 +15,6 @@ class SalesFollowupHandoverWizard(models.TransientModel):
     )
     colleague_id = fields.Many2one(
         "res.users",
-        string="Colleague",
         domain=lambda self: self.env["crm.lead"]._followup_salesperson_domain(),
     )
     reason = fields.Char(help="Posted in the chatter of each lead.")
