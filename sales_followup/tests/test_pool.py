@@ -10,6 +10,9 @@ from odoo.tests import Form, new_test_user, tagged
 
 from .common import FollowupCommon
 
+# Measured on Odoo 18.0 with PostgreSQL 15: one claim from the pool, caches warm.
+CLAIM_QUERIES = 48
+
 
 class PoolCommon(FollowupCommon):
     @classmethod
@@ -403,8 +406,10 @@ class TestPoolClaim(PoolCommon):
             lead.with_user(portal).action_followup_claim()
 
     def test_claiming_costs_a_constant_number_of_queries(self):
+        """Claiming a lead: the checks (team, limits, cooldown), the lock, the write, the
+        ownership period, the first Follow-up on a working day and the chatter: the same
+        queries whether the salesperson holds 1 lead or 15."""
         self._enable_pool(pool_max_open=1000, pool_max_claims_day=100)
-        counts = {}
         for held in (1, 15):
             user = self._user(f"sf_claimer_{held}", f"Claimer {held}", "group_sale_salesman")
             self.team.crm_team_member_ids = [(0, 0, {"user_id": user.id})]
@@ -417,12 +422,9 @@ class TestPoolClaim(PoolCommon):
                 leads[0].with_user(user).action_followup_claim()  # warm-up
                 self.env.flush_all()
                 self.env.invalidate_all()
-                before = self.env.cr.sql_log_count
-                leads[1].with_user(user).action_followup_claim()
-                self.env.flush_all()
-                counts[held] = self.env.cr.sql_log_count - before
+                with self.assertQueryCount(CLAIM_QUERIES):
+                    leads[1].with_user(user).action_followup_claim()
             self.assertEqual(leads[1].user_id, user)
-        self.assertEqual(counts[1], counts[15], "claiming does not grow with the leads held")
 
 
 @tagged("post_install", "-at_install")
