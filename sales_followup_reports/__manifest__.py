@@ -13,6 +13,7 @@
         "security/sales_followup_reports_security.xml",
         "wizard/sales_followup_funnel_wizard_views.xml",
         "report/sales_followup_funnel_report_views.xml",
+        "report/sales_followup_pool_report_views.xml",
         "report/sales_followup_funnel_report_templates.xml",
         "report/crm_lead_followup_history_templates.xml",
         "report/sales_followup_reports.xml",

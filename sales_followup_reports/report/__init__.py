@@ -1,1 +1,2 @@
 from . import sales_followup_funnel_report
+from . import sales_followup_pool_report

@@ -382,10 +382,12 @@ class SalesFollowupFunnelReport(models.Model):
         }
 
     @api.model
-    def get_funnel_data(self, domain, breakdown="source_id", closed_domain=None):
+    def get_funnel_data(self, domain, breakdown="source_id", closed_domain=None, pool=None):
         """Everything the printable funnel report shows: the cohort of ``domain`` (leads by
         lead date) and, with ``closed_domain``, what was closed in the period (won and lost
-        leads by closing date, whenever they came in)."""
+        leads by closing date, whenever they came in); with ``pool`` (the pool figures of the
+        period, see ``sales.followup.pool.report._pool_figures``), the pool and each
+        salesperson's claims, reclaims, releases and reclaim rate in the discipline table."""
         if breakdown not in BREAKDOWNS:
             raise UserError(
                 self.env._(
@@ -461,9 +463,23 @@ class SalesFollowupFunnelReport(models.Model):
             key=lambda row: -row["count"],
         )
 
+        pool_by_user = dict((pool or {}).get("by_user") or {})
+        no_pool_move = self.env["sales.followup.pool.report"]._pool_user_defaults()
         discipline = []
         for user, *values in self._read_group(domain, ["user_id"], aggregates):
-            discipline.append({"label": user.name if user else None, **self._kpis_from_row(values)})
+            discipline.append(
+                {
+                    "label": user.name if user else None,
+                    **self._kpis_from_row(values),
+                    **pool_by_user.pop(user.id or False, no_pool_move),
+                }
+            )
+        # Salespeople with pool moves in the period but no lead in the cohort
+        no_cohort = self._kpis_from_row([0] * len(aggregates))
+        users = self.env["res.users"].browse([uid for uid in pool_by_user if uid])
+        names = {user.id: user.name for user in users}
+        for user_id, figures in pool_by_user.items():
+            discipline.append({"label": names.get(user_id), **no_cohort, **figures})
         discipline.sort(key=lambda row: str(row["label"] or ""))
 
         wizard_field = self.env["sales.followup.funnel.wizard"]._fields["breakdown"]
@@ -478,7 +494,34 @@ class SalesFollowupFunnelReport(models.Model):
             "lost_reasons": lost_reasons,
             "risks": risks,
             "discipline": discipline,
+            "discipline_columns": self._discipline_columns(),
+            "pool": pool,
+            "pool_columns": self.env["sales.followup.pool.report"]._pool_columns(),
         }
+
+    @api.model
+    def _discipline_columns(self):
+        """The columns of the discipline table, in order: one specification for the PDF and
+        the XLSX. ``kind``: label (with the text of an empty value), count, rate or days."""
+        _ = self.env._
+        return [
+            {"key": "label", "title": _("Salesperson"), "kind": "label", "empty": _("Unassigned")},
+            {"key": "leads", "title": _("Leads"), "kind": "count"},
+            {"key": "contacted", "title": _("Contacted"), "kind": "count"},
+            {
+                "key": "first_contact_rate",
+                "title": _("First contact in window rate"),
+                "kind": "rate",
+            },
+            {"key": "logs", "title": _("Follow-ups"), "kind": "count"},
+            {"key": "on_rhythm_rate", "title": _("On-rhythm rate"), "kind": "rate"},
+            {"key": "unanswered_logs", "title": _("Unanswered"), "kind": "count"},
+            {"key": "overdue_now", "title": _("Overdue now"), "kind": "count"},
+            {"key": "claims", "title": _("Claims"), "kind": "count"},
+            {"key": "releases", "title": _("Releases"), "kind": "count"},
+            {"key": "reclaims", "title": _("Reclaims"), "kind": "count"},
+            {"key": "reclaim_rate", "title": _("Reclaim rate"), "kind": "rate"},
+        ]
 
     @api.model
     def _closed_figures(self, domain):

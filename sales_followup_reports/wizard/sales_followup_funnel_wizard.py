@@ -84,8 +84,12 @@ class SalesFollowupFunnelWizard(models.TransientModel):
 
     def get_report_data(self):
         self.ensure_one()
+        domain = self._domain()
+        pool = self.env["sales.followup.pool.report"]._pool_figures(
+            self.date_from, self.date_to, self.team_ids.ids, self.user_ids.ids
+        )
         data = self.env["sales.followup.funnel.report"].get_funnel_data(
-            self._domain(), self.breakdown, closed_domain=self._closed_domain()
+            domain, self.breakdown, closed_domain=self._closed_domain(), pool=pool
         )
         data["filters"] = {
             "date_from": self.date_from,
@@ -132,6 +136,30 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         bold = book.add_format({"bold": True})
         percent = book.add_format({"num_format": "0.0%"})
         number = book.add_format({"num_format": "#,##0.00"})
+
+        formats_by_kind = {"rate": percent, "days": number}
+
+        def write_spec_table(sheet, row, columns, rows):
+            """A table of the PDF from the same column specification."""
+            return write_table(
+                sheet,
+                row,
+                [column["title"] for column in columns],
+                [
+                    tuple(
+                        (record[column["key"]] or column["empty"])
+                        if column["kind"] == "label"
+                        else record[column["key"]]
+                        for column in columns
+                    )
+                    for record in rows
+                ],
+                {
+                    col: formats_by_kind[column["kind"]]
+                    for col, column in enumerate(columns)
+                    if column["kind"] in formats_by_kind
+                },
+            )
 
         def write_table(sheet, row, header, rows, formats=None):
             for col, title in enumerate(header):
@@ -243,33 +271,15 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         )
 
         sheet = book.add_worksheet(_("Discipline"))
-        write_table(
-            sheet,
-            0,
-            [
-                _("Salesperson"),
-                _("Leads"),
-                _("Contacted"),
-                _("First contact in window rate"),
-                _("Follow-ups"),
-                _("On-rhythm rate"),
-                _("Unanswered"),
-                _("Overdue now"),
-            ],
-            [
-                (
-                    r["label"] or _("Unassigned"),
-                    r["leads"],
-                    r["contacted"],
-                    r["first_contact_rate"],
-                    r["logs"],
-                    r["on_rhythm_rate"],
-                    r["unanswered_logs"],
-                    r["overdue_now"],
-                )
-                for r in data["discipline"]
-            ],
-            {3: percent, 5: percent},
-        )
+        write_spec_table(sheet, 0, data["discipline_columns"], data["discipline"])
+
+        pool = data["pool"]
+        if pool:
+            sheet = book.add_worksheet(_("Pool"))
+            sheet.set_column(0, 0, 24)
+            sheet.write(0, 0, _("Customer pool"), bold)
+            sheet.write(1, 0, _("At the end of the period") if pool["ended"] else _("Now"))
+            sheet.write(1, 1, pool["as_of_label"])
+            write_spec_table(sheet, 3, data["pool_columns"], [*pool["pool_by_team"], pool["pool"]])
         book.close()
         return output.getvalue()
