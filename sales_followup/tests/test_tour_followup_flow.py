@@ -11,16 +11,13 @@ The tests check the records the tours wrote and keep a screenshot of each stage 
 ``artifacts/tour/<width>/`` at the repository root.
 """
 
-import base64
-import json
-import re
-import struct
-from concurrent.futures import Future
 from datetime import timedelta
 from pathlib import Path
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
+
+from .tour_common import POSITION, FollowupTourCase
 
 TOUR = "sales_followup_followup_flow"
 TODAY_TOUR = "sales_followup_today_flow"
@@ -47,53 +44,20 @@ POSTPONE_CUSTOMER = "嘉兴华美纺织"
 POSTPONE_REASON = "The buyer is at the Canton Fair until next week"
 VISIT_CUSTOMER = "绍兴万通机械"
 VISIT_SUMMARY = "Visited the workshop: two presses to replace before Q3, budget being approved"
-# Where the browser says the rep is (Shaoxing).
-POSITION = {"latitude": 30.0023, "longitude": 120.5811, "accuracy": 25}
 # From the landing page to a saved call log (and typing): the apps menu, Today, Dial, Save;
 # phones open the current app's menu before all apps.
 TAPS_TO_LOG = {"desktop": 4, "phone": 5}
 
-# The screenshot handshake with the tour.
-SCREENSHOT_FLAG = "salesFollowupScreenshots"
-SCREENSHOT_MARKER = "sales_followup:screenshot:"
-SCREENSHOT_EVENT = "sales_followup:screenshot-taken"
 SCREENSHOTS = ("01_pipeline", "02_log_dialog", "03_card_next_date", "04_risk_raised", "05_dormant")
 TODAY_SCREENSHOTS = ("06_today", "07_saved_notification", "08_postpone", "09_checkin")
-SCREENSHOT_NAME = re.compile(r"\d\d_[a-z_]+")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour"
 
 
-class FollowupFlowTourCase(HttpCase):
-    """Runs the tour as a salesman of a Chinese sales team and keeps its screenshots.
-
-    The browser is hooked when the test authenticates it (the one place HttpCase hands it
-    over): a console message ``sales_followup:screenshot:<name>`` from the tour captures the
-    page into ``artifacts/tour/<screenshot_folder>/<name>.png``, then tells the tour to go on, so
-    each picture shows the state the tour reached. The browser also runs in the salesman's time
-    zone, so that "today" is the same day for the browser and the server.
-    """
-
-    screenshot_folder = None
+class FollowupFlowTourCase(FollowupTourCase):
+    """The salesman's leads on the pipeline and the day's follow-ups (see tour_common)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.salesman = new_test_user(
-            cls.env,
-            login="sf_tour_salesman",
-            name="Wang Wei",
-            groups="sales_team.group_sale_salesman",
-            tz="Asia/Shanghai",
-            lang="en_US",
-            email="wang.wei@example.com",
-        )
-        cls.env["crm.team"].create(
-            {
-                "name": "East China Sales",
-                "crm_team_member_ids": [(0, 0, {"user_id": cls.salesman.id})],
-            }
-        )
         partners = cls.env["res.partner"].create(
             [
                 {"name": name, "is_company": True}
@@ -157,111 +121,6 @@ class FollowupFlowTourCase(HttpCase):
             )
             lead.activity_ids.with_context(sales_followup_engine=True).write({"date_deadline": due})
         cls.risk_type = cls.env.ref("sales_followup.risk_type_competitor")
-        cls.followup_type = cls.env.ref("sales_followup.mail_activity_type_followup")
-
-    def setUp(self):
-        super().setUp()
-        self.screenshot_dir = ARTIFACTS / self.screenshot_folder
-        self.screenshot_dir.mkdir(parents=True, exist_ok=True)
-        # name -> Future of the written file
-        self.screenshots = {}
-
-    def authenticate(self, user, password, browser=None):
-        if browser is not None:
-            self._hook_browser(browser)
-        return super().authenticate(user, password, browser=browser)
-
-    def _hook_browser(self, browser):
-        handle_console = browser._handlers["Runtime.consoleAPICalled"]
-
-        def on_console(**params):
-            handle_console(**params)
-            name = self._screenshot_request(params)
-            if name:
-                self._capture(browser, name)
-
-        browser._handlers["Runtime.consoleAPICalled"] = on_console
-        browser._websocket_request(
-            "Page.addScriptToEvaluateOnNewDocument",
-            params={"source": f"window.{SCREENSHOT_FLAG} = true;"},
-        )
-        browser._websocket_request(
-            "Emulation.setTimezoneOverride", params={"timezoneId": self.salesman.tz}
-        )
-        # The rep lets the site know where they are (the visit check-in).
-        browser._websocket_request(
-            "Browser.grantPermissions",
-            params={"permissions": ["geolocation"], "origin": self.base_url()},
-        )
-        browser._websocket_request("Emulation.setGeolocationOverride", params=POSITION)
-        # Headless Chromium does not give the page its window's size (a 390x844 window makes a
-        # 500x701 page): the page gets browser_size itself, as on a phone.
-        width, height = self._viewport()
-        browser._websocket_request(
-            "Emulation.setDeviceMetricsOverride",
-            params={
-                "width": width,
-                "height": height,
-                "deviceScaleFactor": 1,
-                "mobile": self.touch_enabled,
-            },
-        )
-
-    def _viewport(self):
-        width, height = re.split("[x,]", self.browser_size)
-        return int(width), int(height)
-
-    @staticmethod
-    def _screenshot_request(params):
-        args = params.get("args") or []
-        if params.get("type") != "log" or not args:
-            return None
-        text = args[0].get("value")
-        if not isinstance(text, str) or not text.startswith(SCREENSHOT_MARKER):
-            return None
-        name = text.removeprefix(SCREENSHOT_MARKER)
-        return name if SCREENSHOT_NAME.fullmatch(name) else None
-
-    def _capture(self, browser, name):
-        """Capture the page (called from the browser's event thread: no blocking request)."""
-        written = self.screenshots[name] = Future()
-        path = self.screenshot_dir / f"{name}.png"
-
-        def write(capture):
-            try:
-                path.write_bytes(base64.b64decode(capture.result()["data"], validate=True))
-            except Exception as error:  # reported by the test, not in this thread
-                written.set_exception(error)
-            else:
-                written.set_result(path)
-            event = (
-                f"new CustomEvent({json.dumps(SCREENSHOT_EVENT)}, {{detail: {json.dumps(name)}}})"
-            )
-            browser._websocket_send(
-                "Runtime.evaluate", params={"expression": f"document.dispatchEvent({event})"}
-            )
-
-        browser._websocket_send(
-            "Page.captureScreenshot", params={"format": "png"}, with_future=True
-        ).add_done_callback(write)
-
-    def _start(self, url, tour, screenshots):
-        """Run ``tour`` from ``url`` as the salesman, its old screenshots removed first."""
-        for name in screenshots:
-            (self.screenshot_dir / f"{name}.png").unlink(missing_ok=True)
-        self.start_tour(url, tour, login=self.salesman.login)
-        self._check_screenshots(screenshots)
-
-    def _check_screenshots(self, names):
-        width, height = self._viewport()
-        for name in names:
-            self.assertIn(name, self.screenshots, f"the tour took no screenshot {name}")
-            data = self.screenshots[name].result(timeout=10).read_bytes()
-            self.assertEqual(data[:8], PNG_SIGNATURE, f"{name} is not a PNG")
-            self.assertEqual(
-                struct.unpack(">II", data[16:24]), (width, height), f"{name}: not the viewport"
-            )
-            self.assertGreater(len(data), 20000, f"{name} looks blank")
 
     def _run_flow(self):
         today = fields.Date.context_today(self.salesman.with_context(tz=self.salesman.tz))

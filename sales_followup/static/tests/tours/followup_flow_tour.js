@@ -2,6 +2,7 @@
 
 import { registry } from "@web/core/registry";
 import { formatDate } from "@web/core/l10n/dates";
+import { checkTouchTargets, screenshot } from "./tour_utils";
 
 const { DateTime } = luxon;
 
@@ -26,45 +27,12 @@ const RISK_NOTE = "The purchasing manager asked a competitor for a quote on the 
 const WAKEUP_DATE_DAYS = 45;
 const DORMANT_NOTE = "Budget frozen until the next fiscal year";
 
-// The test hooks the browser: it defines this flag on every page, captures the screen when
-// it reads the marker in the console, then dispatches the event so that the tour goes on.
-const SCREENSHOT_FLAG = "salesFollowupScreenshots";
-const SCREENSHOT_MARKER = "sales_followup:screenshot:";
-const SCREENSHOT_EVENT = "sales_followup:screenshot-taken";
-
 function inDays(days) {
     return formatDate(DateTime.local().plus({ days }));
 }
 
 function card(customer) {
     return `.o_kanban_record:contains(${customer})`;
-}
-
-/**
- * A step that waits for `trigger`, scrolls it into view and has the test capture the screen.
- */
-function screenshot(name, trigger) {
-    return {
-        content: `Screenshot ${name}`,
-        trigger,
-        async run() {
-            this.anchor.scrollIntoView({ block: "center" });
-            if (!window[SCREENSHOT_FLAG]) {
-                return;
-            }
-            const taken = new Promise((resolve) => {
-                const onTaken = (ev) => {
-                    if (ev.detail === name) {
-                        document.removeEventListener(SCREENSHOT_EVENT, onTaken);
-                        resolve();
-                    }
-                };
-                document.addEventListener(SCREENSHOT_EVENT, onTaken);
-            });
-            console.log(`${SCREENSHOT_MARKER}${name}`);
-            await taken;
-        },
-    };
 }
 
 function openFollowupTab() {
@@ -304,12 +272,7 @@ registry.category("web_tour.tours").add("sales_followup_today_flow", {
                 if (buttons.length !== 3) {
                     throw new Error(`Dial, Log and Postpone expected, ${buttons.length} buttons`);
                 }
-                for (const button of buttons) {
-                    const { width, height } = button.getBoundingClientRect();
-                    if (width < 44 || height < 44) {
-                        throw new Error(`${button.className}: ${width}x${height} px`);
-                    }
-                }
+                checkTouchTargets(buttons);
             },
         },
         tap("Call the customer", todayRecord(CALL_CUSTOMER, ".o_followup_call_button")),
