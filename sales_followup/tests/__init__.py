@@ -16,6 +16,7 @@ from . import test_risk_concurrency
 from . import test_rhythm
 from . import test_security
 from . import test_tour_followup_flow
+from . import test_tour_pool_claim
 from . import test_tracker_reader
 from . import test_translation
 from . import test_views
