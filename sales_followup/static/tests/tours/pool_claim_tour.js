@@ -151,6 +151,11 @@ registry.category("web_tour.tours").add("sales_followup_pool_claim", {
             trigger: `.o_form_view .o_field_widget[name=followup_log_ids]:contains(${FIRST_CONTACT_SUMMARY})`,
         },
         {
+            content: "A call has no check-in: no map link in the log list",
+            trigger: `.o_field_widget[name=followup_log_ids] .o_data_row:contains(${FIRST_CONTACT_SUMMARY}):not(:has([name=checkin_map_url] a))`,
+            isActive: ["desktop"],
+        },
+        {
             content: "One follow-up logged",
             trigger: ".o_form_view .oe_stat_button[name=action_followup_open_logs] .o_stat_value:contains(1)",
             isActive: ["desktop"],
