@@ -73,8 +73,9 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
         INSERT INTO crm_lead (name, type, active, user_id, team_id, company_id, stage_id,
                               partner_id, source_id, expected_revenue,
                               probability, followup_status, followup_grade, followup_code,
-                              followup_risk_level, followup_wakeup_date, create_date,
-                              date_open, write_date, create_uid, write_uid)
+                              followup_risk_level, followup_wakeup_date, followup_origin,
+                              followup_start_date, create_date, date_open, write_date,
+                              create_uid, write_uid)
         SELECT 'Bench lead ' || n, 'opportunity', status <> 'lost',
                (%(reps)s)[1 + (n %% %(rep_count)s)], %(team)s, %(company)s,
                CASE WHEN status = 'converted' THEN %(won)s
@@ -85,7 +86,7 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
                CASE status WHEN 'converted' THEN 100 WHEN 'lost' THEN 0 ELSE 30 END,
                status, (ARRAY['a', 'b', 'c'])[1 + (n %% 3)], 'BENCH-' || n, 'none',
                CASE WHEN status = 'dormant' THEN (now() + interval '30 days')::date END,
-               created, created, created, 1, 1
+               'odoo', created::date, created, created, created, 1, 1
           FROM (
                 SELECT n,
                        CASE WHEN r < 0.10 THEN 'to_contact' WHEN r < 0.70 THEN 'in_progress'
