@@ -410,13 +410,15 @@ class CrmLead(models.Model):
         return _("Returns to the pool in %s days", days)
 
     @api.model
-    def _followup_pool_candidates_sql(self, params, limit=None):
+    def _followup_pool_candidates_sql(self, params, limit=None, with_total=False):
         """SELECT of the leads to reclaim now (due day reached) or to warn (within the warning
-        days, not warned yet about that day): id, due day, the owner's today, the rule."""
+        days, not warned yet about that day): id, due day, the owner's today, the rule; and
+        with ``with_total``, the number of all such leads (whatever the limit), so that one scan
+        gives a batch and what is left."""
         rules = self._followup_reclaim_rules_sql(params)
         query = SQL(
             """
-            SELECT id, reclaim, today, rule FROM (
+            SELECT id, reclaim, today, rule%(total)s FROM (
                 SELECT lead.id, %(reclaim)s AS reclaim, %(today)s AS today,
                        lead.followup_reclaim_warned_date AS warned,
                        CASE WHEN %(left)s IS NOT NULL THEN 'left'
@@ -435,6 +437,7 @@ class CrmLead(models.Model):
             silent=rules["silent"],
             eligible=self._followup_pool_eligible_sql(),
             warning=params["warning_days"],
+            total=SQL(", count(*) OVER () AS total") if with_total else SQL(),
             **{"from": self._followup_pool_from_sql()},
         )
         if limit:
@@ -756,16 +759,17 @@ class CrmLead(models.Model):
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         done = 0
         while True:
-            self.env.cr.execute(self._followup_pool_candidates_sql(params, limit=batch_size))
+            # One scan of the leads gives the batch and, for the progress report, how many
+            # are due in all (the leads handled leave the query).
+            self.env.cr.execute(
+                self._followup_pool_candidates_sql(params, limit=batch_size, with_total=True)
+            )
             rows = self.env.cr.fetchall()
             if not rows:
                 break
-            to_warn = {
-                lead_id: (reclaim, today) for lead_id, reclaim, today, _r in rows if reclaim > today
-            }
-            to_reclaim = {
-                lead_id: rule for lead_id, reclaim, today, rule in rows if reclaim <= today
-            }
+            total = rows[0][4]
+            to_warn = {row[0]: (row[1], row[2]) for row in rows if row[1] > row[2]}
+            to_reclaim = {row[0]: row[3] for row in rows if row[1] <= row[2]}
             self.sudo().browse(list(to_warn))._followup_warn_reclaim(to_warn)
             reclaim = self.sudo().browse(list(to_reclaim))
             reclaim._followup_to_pool(
@@ -773,12 +777,7 @@ class CrmLead(models.Model):
             )
             done += len(rows)
             if in_cron:
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT count(*) FROM (%s) todo", self._followup_pool_candidates_sql(params)
-                    )
-                )
-                self.env["ir.cron"]._notify_progress(done=done, remaining=self.env.cr.fetchone()[0])
+                self.env["ir.cron"]._notify_progress(done=done, remaining=total - len(rows))
                 break
         return done
 
@@ -811,7 +810,8 @@ class CrmLead(models.Model):
     def _followup_warn_reclaim(self, dates):
         """Tell each salesperson, in their language and the way they chose to be notified
         (inbox or e-mail), that a lead of theirs returns to the pool soon; once per return day.
-        ``dates``: {lead id: (return day, salesperson's today)}."""
+        ``dates``: {lead id: (return day, salesperson's today)}. The e-mails go through the
+        mail queue, sent by its cron right after this batch, not one by one within it."""
         if not self:
             return
         by_day = defaultdict(lambda: self.browse())
@@ -830,9 +830,13 @@ class CrmLead(models.Model):
                     date=format_date(lead.env, reclaim),
                 ),
                 email_layout_xmlid="mail.mail_notification_light",
+                force_send=False,
             )
         for day, leads in by_day.items():
             leads.write({"followup_reclaim_warned_date": day})
+        queue = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
+        if queue:
+            queue.sudo()._trigger()
 
     @api.model
     def _followup_held_by(self, users):
