@@ -597,6 +597,19 @@ class CrmLead(models.Model):
         merged_followups = (followups - master_followups).sorted("date_deadline")
         (merged_followups if master_followups else merged_followups[1:]).unlink()
         res = super()._merge_dependences(opportunities)
+        # Who held the merged leads stays in the master's ownership history, as ended periods.
+        self.env["sales.followup.ownership"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE sales_followup_ownership SET lead_id = %(master)s, "
+                "date_to = COALESCE(date_to, %(now)s) WHERE lead_id = ANY(%(ids)s)",
+                master=self.id,
+                now=fields.Datetime.now(),
+                ids=opportunities.ids,
+            )
+        )
+        self.env["sales.followup.ownership"].invalidate_model(["lead_id", "date_to", "current"])
+        self.invalidate_recordset(["followup_ownership_ids"])
         self.env.cr.execute(
             SQL(
                 "SELECT 'log', id FROM sales_followup_log WHERE lead_id = ANY(%(ids)s) "

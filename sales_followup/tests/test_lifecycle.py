@@ -166,3 +166,7 @@ class TestLifecycle(FollowupCommon):
             self.assertEqual(kept.followup_risk_ids.state, "open", "a manual risk stays open")
             self.assertEqual(kept.followup_risk_level, "high")
             self.assertEqual(len((master | duplicate).exists()), 1)
+            # Both leads' holders stay in the kept lead's history, one period still current.
+            history = kept.followup_ownership_ids
+            self.assertEqual(len(history), 2)
+            self.assertEqual(len(history.filtered(lambda row: not row.date_to)), 1)
