@@ -2,7 +2,7 @@
     "name": "Sales Follow-up",
     "summary": "Disciplined lead follow-up: A/B/C grading, standard follow-up logs, "
     "activities on the grade's rhythm, dormant leads, risk flags, lead codes, tracker import",
-    "version": "18.0.1.4.0",
+    "version": "18.0.1.5.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",
@@ -12,6 +12,7 @@
         "security/sales_followup_security.xml",
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
+        "data/mail_template_data.xml",
         "data/crm_lost_reason_data.xml",
         "data/crm_stage_data.xml",
         "data/sales_followup_risk_type_data.xml",
@@ -30,6 +31,7 @@
         "views/sales_followup_pool_lead_views.xml",
         "views/utm_source_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
         "views/sales_followup_menus.xml",
     ],
     "demo": [

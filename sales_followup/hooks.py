@@ -17,6 +17,7 @@ EXISTING_LEAD_COLUMNS = [
     ("followup_last_date", "timestamp", None),
     ("followup_last_response_date", "timestamp", None),
     ("followup_in_pool", "bool", "false"),
+    ("followup_escalation_level", "varchar", "'0'"),
 ]
 
 
@@ -41,9 +42,12 @@ def post_init_hook(env):
     """Bring the leads that were there before the module under its rules (statuses from Odoo's
     own state, codes, lead dates, follow-ups spread over the rhythm): see
     crm.lead._followup_adopt_existing."""
-    env["ir.config_parameter"].sudo().set_param(
-        "sales_followup.install_date", fields.Datetime.to_string(fields.Datetime.now())
-    )
+    now = fields.Datetime.now()
+    ICP = env["ir.config_parameter"].sudo()
+    ICP.set_param("sales_followup.install_date", fields.Datetime.to_string(now))
+    # Escalation counts overdue days from today: the follow-ups already overdue do not all
+    # notify their salespeople and leaders at once.
+    ICP.set_param("sales_followup.escalation_since", fields.Date.to_string(now.date()))
     env["crm.lead"]._followup_adopt_existing(SQL("lead.followup_origin = 'existing'"))
     env["sales.followup.ownership"]._backfill()
 

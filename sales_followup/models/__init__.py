@@ -1,5 +1,6 @@
 from . import crm_lead
 from . import crm_lead_adoption
+from . import crm_lead_escalation
 from . import crm_lead_followup
 from . import crm_lead_pool
 from . import crm_lead_postpone
@@ -12,6 +13,7 @@ from . import resource_calendar
 from . import sales_followup_import_job
 from . import sales_followup_import_job_row
 from . import sales_followup_import_loader
+from . import sales_followup_digest
 from . import sales_followup_log
 from . import sales_followup_ownership
 from . import sales_followup_pool_lead

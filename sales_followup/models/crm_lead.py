@@ -50,6 +50,8 @@ FOLLOWUP_SYSTEM_FIELDS = {
     "followup_previous_user_id",
     "followup_woken_date",
     "followup_reclaim_warned_date",
+    "followup_escalation_level",
+    "followup_escalation_due",
 }
 # How far ahead a follow-up may be due (unless a rhythm is longer): beyond, set the lead dormant.
 FOLLOWUP_HORIZON_DAYS = 366

@@ -21,6 +21,11 @@ FOLLOWUP_SETTING_DEFAULTS = {
     "pool_max_open": 200,
     "pool_max_claims_day": 10,
     "pool_cooldown_days": 7,
+    "digest_hour": 8,
+    "digest_lines": 10,
+    "escalate_remind_days": 1,
+    "escalate_leader_days": 3,
+    "escalate_high_days": 7,
 }
 # Sensible range of each setting (both ends included): beyond it a value is a typing error, and
 # would overflow the dates it computes.
@@ -41,7 +46,14 @@ FOLLOWUP_SETTING_BOUNDS = {
     "pool_max_open": (1, 100000),
     "pool_max_claims_day": (1, 1000),
     "pool_cooldown_days": (0, 365),
+    "digest_hour": (0, 23),
+    "digest_lines": (1, 100),
+    "escalate_remind_days": (1, 365),
+    "escalate_leader_days": (1, 365),
+    "escalate_high_days": (1, 365),
 }
+# Escalation steps, in the order they come: each after at least as many days as the one before.
+ESCALATION_KEYS = ("escalate_remind_days", "escalate_leader_days", "escalate_high_days")
 
 
 class ResConfigSettings(models.TransientModel):
@@ -184,6 +196,49 @@ class ResConfigSettings(models.TransientModel):
         "claim it.",
     )
 
+    # Reminders: morning digests and escalation of overdue follow-ups
+    followup_digest_hour = fields.Integer(
+        string="Morning digest at (hour)",
+        config_parameter="sales_followup.digest_hour",
+        default=FOLLOWUP_SETTING_DEFAULTS["digest_hour"],
+        help="Each salesperson and team leader gets the day's follow-ups at this hour of their "
+        "own time zone; 0 to 23.",
+    )
+    followup_digest_lines = fields.Integer(
+        string="Leads listed per section",
+        config_parameter="sales_followup.digest_lines",
+        default=FOLLOWUP_SETTING_DEFAULTS["digest_lines"],
+        help="A digest lists at most that many leads per section, then how many more and a "
+        "link to the full list; 1 to 100.",
+    )
+    followup_digest_group_id = fields.Many2one(
+        "res.groups",
+        string="Team digest also to",
+        config_parameter="sales_followup.digest_group_id",
+        help="Besides each sales team's leader, the users of this group get the morning sheet "
+        "of every team they can see (e.g. Sales / Administrator).",
+    )
+    followup_escalate_remind_days = fields.Integer(
+        string="Remind the salesperson after (days overdue)",
+        config_parameter="sales_followup.escalate_remind_days",
+        default=FOLLOWUP_SETTING_DEFAULTS["escalate_remind_days"],
+        help="A follow-up overdue by that many days sends its salesperson a reminder; 1 to 365.",
+    )
+    followup_escalate_leader_days = fields.Integer(
+        string="Tell the team leader after (days overdue)",
+        config_parameter="sales_followup.escalate_leader_days",
+        default=FOLLOWUP_SETTING_DEFAULTS["escalate_leader_days"],
+        help="A follow-up overdue by that many days is reported to the leader of the lead's "
+        "sales team, once; 1 to 365.",
+    )
+    followup_escalate_high_days = fields.Integer(
+        string="High risk after (days overdue)",
+        config_parameter="sales_followup.escalate_high_days",
+        default=FOLLOWUP_SETTING_DEFAULTS["escalate_high_days"],
+        help="A follow-up overdue by that many days raises the high-severity risk 'Follow-up "
+        "long overdue' instead of 'Follow-up overdue'; 1 to 365.",
+    )
+
     @api.model_create_multi
     def create(self, vals_list):
         # Checked before the values reach the database (a number too large for its column
@@ -247,6 +302,24 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             for key in FOLLOWUP_SETTING_BOUNDS:
                 settings._followup_check_bound(key, settings[f"followup_{key}"])
+            days = [settings[f"followup_{key}"] for key in ESCALATION_KEYS]
+            if days != sorted(days):
+                labels = [
+                    settings._fields[f"followup_{key}"].get_description(self.env)["string"]
+                    for key in ESCALATION_KEYS
+                ]
+                raise ValidationError(
+                    _(
+                        "Escalation: the steps come one after the other: %(remind)s (%(d1)s) ≤ "
+                        "%(leader)s (%(d2)s) ≤ %(high)s (%(d3)s).",
+                        remind=labels[0],
+                        leader=labels[1],
+                        high=labels[2],
+                        d1=days[0],
+                        d2=days[1],
+                        d3=days[2],
+                    )
+                )
 
     @api.model
     def _followup_check_bound(self, key, value):

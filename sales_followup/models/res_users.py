@@ -1,8 +1,30 @@
-from odoo import _, models
+from odoo import _, fields, models
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
+
+    followup_digest_enabled = fields.Boolean(
+        string="Morning follow-up digest",
+        default=True,
+        help="Every morning, the day's follow-ups, the overdue ones, the leads about to return "
+        "to the pool and the new risks (and, for team leaders, the team's sheet), in the Odoo "
+        "inbox or by e-mail as chosen under Notification.",
+    )
+    followup_digest_date = fields.Date(
+        string="Last Follow-up Digest",
+        readonly=True,
+        copy=False,
+        help="Technical: the day (in the user's time zone) of the last morning digest.",
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + ["followup_digest_enabled"]
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + ["followup_digest_enabled"]
 
     def action_archive(self):
         """A salesperson who leaves holds open leads: before archiving, the dialog asks where

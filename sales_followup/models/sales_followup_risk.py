@@ -176,6 +176,8 @@ class SalesFollowupRisk(models.Model):
             "active_codes": {risk_type.code for risk_type in rule_types if risk_type.active},
             "overdue_before": today
             - timedelta(days=Lead._followup_setting("risk_overdue_grace_days")),
+            "long_overdue_from": today
+            - timedelta(days=Lead._followup_setting("escalate_high_days")),
             "no_reply_count": Lead._followup_setting("risk_no_reply_count"),
             "silent_before": now - timedelta(days=Lead._followup_setting("risk_silent_days")),
             "first_contact_before": now
@@ -197,11 +199,19 @@ class SalesFollowupRisk(models.Model):
         """SELECT (lead_id, type_id) of the automatic risks that must be open for the leads of
         ``scope`` (an SQL condition on ``lead``)."""
         rules = {
-            # The open follow-up is past due by more than the grace days.
+            # The open follow-up is past due by more than the grace days, and not yet by the
+            # days of the last escalation step...
             "overdue": SQL(
                 "lead.followup_status IN ('in_progress', 'converted') "
-                "AND lead.followup_next_date < %s",
+                "AND lead.followup_next_date < %s AND lead.followup_next_date > %s",
                 params["overdue_before"],
+                params["long_overdue_from"],
+            ),
+            # ...from when the overdue risk is a high one.
+            "overdue_long": SQL(
+                "lead.followup_status IN ('in_progress', 'converted') "
+                "AND lead.followup_next_date <= %s",
+                params["long_overdue_from"],
             ),
             # The last N logs all say the customer did not respond.
             "no_reply": SQL(

@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 # Codes of the automatic rules (see sales.followup.risk._desired_risks_sql).
-AUTOMATIC_RISK_CODES = ("overdue", "no_reply", "silent", "first_contact_late")
+AUTOMATIC_RISK_CODES = ("overdue", "overdue_long", "no_reply", "silent", "first_contact_late")
 
 
 class SalesFollowupRiskType(models.Model):
