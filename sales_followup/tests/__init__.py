@@ -22,3 +22,4 @@ from . import test_translation
 from . import test_views
 from . import test_pool
 from . import test_pool_concurrency
+from . import test_digest
