@@ -54,6 +54,10 @@ WITH log_stats AS (
 )
 SELECT id, %(overdue)s FROM lead
  WHERE followup_status IN ('in_progress', 'converted') AND next_date < %(overdue_before)s
+   AND next_date > %(long_overdue_from)s
+UNION ALL
+SELECT id, %(overdue_long)s FROM lead
+ WHERE followup_status IN ('in_progress', 'converted') AND next_date <= %(long_overdue_from)s
 UNION ALL
 SELECT id, %(no_reply)s FROM lead
  WHERE followup_status = 'in_progress' AND unanswered >= %(no_reply_count)s
@@ -139,13 +143,20 @@ def reference_params(env, params):
     return {
         "activity_type": env["crm.lead"]._followup_activity_type_id(),
         "overdue": types["overdue"],
+        "overdue_long": types["overdue_long"],
         "no_reply": types["no_reply"],
         "silent": types["silent"],
         "first_late": types["first_contact_late"],
         "now": params["now"],
         **{
             key: params[key]
-            for key in ("overdue_before", "no_reply_count", "silent_before", "first_contact_before")
+            for key in (
+                "overdue_before",
+                "long_overdue_from",
+                "no_reply_count",
+                "silent_before",
+                "first_contact_before",
+            )
         },
     }
 

@@ -172,7 +172,8 @@ class TestAdoption(FollowupCommon):
             for name, lead in leads.items()
         }
         self.assertEqual(codes["new"], {"first_contact_late"}, "its spread follow-up is overdue")
-        self.assertEqual(codes["qualified"], {"overdue", "silent"})
+        # Overdue by weeks: past the last escalation step, the overdue risk is the high one.
+        self.assertEqual(codes["qualified"], {"overdue_long", "silent"})
         self.assertEqual(codes["won"], set(), "no after-sale revisit was scheduled")
         self.assertEqual(codes["lost"], set())
         self.assertEqual(codes["nobody's"], set())

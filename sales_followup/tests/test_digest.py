@@ -19,6 +19,11 @@ class DigestCommon(FollowupCommon):
         super().setUpClass()
         cls.team.user_id = cls.user_manager
         cls.root_partner = cls.env.ref("base.partner_root")
+        # The digest template and the risk types in Chinese (an administrator's job).
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["sales_followup"], ["zh_CN"], overwrite=True
+        )
 
     def _digest(self, when):
         with self.frozen(when):
@@ -65,7 +70,6 @@ class TestDigest(DigestCommon):
         self.assertEqual(self.user_salesman_2.followup_digest_date, date(2026, 3, 10))
 
     def test_languages_and_sections(self):
-        self.env["res.lang"]._activate_lang("zh_CN")
         self.user_salesman_2.lang = "zh_CN"
         self._due_lead(self.user_salesman, date(2026, 3, 8), name="Late one")
         self._due_lead(self.user_salesman, date(2026, 3, 10), name="Today's")
@@ -86,7 +90,7 @@ class TestDigest(DigestCommon):
         chinese = self._digests(self.user_salesman_2)
         self.assertIn("今日到期（1）", chinese.body)
         self.assertIn("昨天以来的新风险（1）", chinese.body)
-        self.assertIn("竞争对手", chinese.body)
+        self.assertIn("对比竞品", chinese.body)
         self.assertIn("打开今日跟进", chinese.body)
         self.assertIn("2026年03月10日", chinese.subject)
 
@@ -217,7 +221,6 @@ class TestDigest(DigestCommon):
     def test_render_a_digest_for_the_artifacts(self):
         """A digest of a salesperson who also leads a team, in English and Chinese, written
         as HTML pages to look at at phone width."""
-        self.env["res.lang"]._activate_lang("zh_CN")
         for index, due in enumerate((date(2026, 3, 3), date(2026, 3, 8), date(2026, 3, 10))):
             self._due_lead(
                 self.user_manager, due, name=f"数控机床改造 {index}", partner_name="苏州精工机械"
@@ -265,7 +268,6 @@ class TestEscalation(DigestCommon):
         )
 
     def test_steps_once_each_for_the_same_follow_up(self):
-        self.env["res.lang"]._activate_lang("zh_CN")
         self.user_manager.lang = "zh_CN"
         lead = self._due_lead(self.user_salesman, date(2026, 3, 2))
         self._digest("2026-03-02 09:00:00")
@@ -286,6 +288,8 @@ class TestEscalation(DigestCommon):
         self.assertEqual(len(leader), 1)
         self.assertIn("Wang Salesman", leader.subject)
         self.assertIn("天", leader.subject, "in the leader's language")
+        with self.frozen("2026-03-05 09:30:00"):  # the nightly risk scan
+            lead._followup_apply_risk_rules()
         self.assertEqual(lead.followup_risk_type_ids.mapped("code"), ["overdue"])
         self._digest("2026-03-09 09:00:00")
         self.assertEqual(lead.followup_escalation_level, "3")

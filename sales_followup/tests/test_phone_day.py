@@ -429,7 +429,8 @@ class TestNoSilentSnoozing(FollowupCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.type_overdue = cls.env.ref("sales_followup.risk_type_overdue")
+        # Due on March 3rd and seen on the 10th: 7 days overdue, the high-severity risk.
+        cls.type_overdue = cls.env.ref("sales_followup.risk_type_overdue_long")
 
     def _overdue_lead(self):
         with self.frozen("2026-03-02 09:00:00"):
