@@ -5,7 +5,7 @@ and the escalation of overdue follow-ups."""
 from datetime import date
 from pathlib import Path
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import FollowupCommon
@@ -212,7 +212,7 @@ class TestDigest(DigestCommon):
     def test_preference_field_writable_by_the_user_only(self):
         self.user_salesman.with_user(self.user_salesman).write({"followup_digest_enabled": False})
         self.assertFalse(self.user_salesman.followup_digest_enabled)
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.user_salesman_2.with_user(self.user_salesman).write(
                 {"followup_digest_enabled": False}
             )
