@@ -269,8 +269,12 @@ def test_upgrade_gives_imported_history_its_dates(upgraded):
 def test_upgrade_keeps_settings(upgraded):
     before, after = dict(upgraded["before"]["settings"]), dict(upgraded["after"]["settings"])
     assert {key: value for key, value in after.items() if key in before} == before
-    # When the previous release was installed: the leads older than that are 'existing'.
-    assert set(after) - set(before) == {"sales_followup.install_date"}
+    # When the previous release was installed: the leads older than that are 'existing'; and
+    # from when overdue follow-ups are escalated (the upgrade: old ones do not notify at once).
+    assert set(after) - set(before) == {
+        "sales_followup.install_date",
+        "sales_followup.escalation_since",
+    }
 
 
 def test_upgrade_adopts_leads_the_previous_release_left_untouched(upgraded):
