@@ -265,7 +265,16 @@ class SalesFollowupDigest(models.AbstractModel):
                 lines=lines,
             )
         )
-        for uid, section, total, lead_id, name, cust, summary, late in self.env.cr.fetchall():
+        due_rows = self.env.cr.fetchall()
+        # A Follow-up that only says "Follow up with the customer" (the type's own summary, in
+        # any of the recipients' languages) has no next action to show.
+        followup_type = self.env["mail.activity.type"].browse(Lead._followup_activity_type_id())
+        generic = {
+            followup_type.with_context(lang=lang).summary
+            for lang in set(users.mapped("lang")) | {"en_US"}
+        }
+        for uid, section, total, lead_id, name, cust, summary, late in due_rows:
+            summary = False if summary in generic else summary
             add(
                 uid,
                 section,

@@ -81,12 +81,17 @@ class TestDigest(DigestCommon):
                     "type_id": self.env.ref("sales_followup.risk_type_competitor").id,
                 }
             )
+        with self.frozen("2026-03-01 09:00:00"):
+            plain = self._lead(name="No next action", followup_grade="b")
+            self._log(plain, next_date=date(2026, 3, 10))
         self._digest("2026-03-10 08:30:00")
         english = self._digests(self.user_salesman)
+        self.assertIn("No next action", english.body)
+        self.assertNotIn(self.followup_type.summary, english.body, "no generic next action")
         self.assertIn("Overdue (1)", english.body)
         self.assertIn("2 days late", english.body)
-        self.assertIn("Due today (1)", english.body)
-        self.assertIn("Follow-ups for 03/10/2026: 2 to do", english.subject)
+        self.assertIn("Due today (2)", english.body)
+        self.assertIn("Follow-ups for 03/10/2026: 3 to do", english.subject)
         chinese = self._digests(self.user_salesman_2)
         self.assertIn("今日到期（1）", chinese.body)
         self.assertIn("昨天以来的新风险（1）", chinese.body)
