@@ -6,6 +6,8 @@ from odoo.tools import SQL, format_date
 
 DIGEST_TEMPLATE = "sales_followup.mail_template_followup_digest"
 DIGEST_BATCH_SIZE = 50
+# Risks that only say a follow-up is late: the digest lists those follow-ups already (overdue).
+LATE_RISK_CODES = ("overdue", "overdue_long", "first_contact_late")
 
 
 class SalesFollowupDigest(models.AbstractModel):
@@ -345,9 +347,11 @@ class SalesFollowupDigest(models.AbstractModel):
                                               ORDER BY risk.date_raised DESC, risk.id) AS rank,
                            count(*) OVER (PARTITION BY lead.user_id) AS total
                       FROM sales_followup_risk risk
+                      JOIN sales_followup_risk_type rtype ON rtype.id = risk.type_id
                       JOIN crm_lead lead ON lead.id = risk.lead_id
                       %(partners)s
                      WHERE risk.state = 'open' AND risk.date_raised >= %(since)s
+                       AND rtype.code NOT IN %(late_codes)s
                        AND lead.active AND lead.user_id = ANY(%(ids)s)
                 ) ranked
                  WHERE rank <= %(lines)s
@@ -358,6 +362,7 @@ class SalesFollowupDigest(models.AbstractModel):
                 since=fields.Datetime.now() - timedelta(days=1),
                 ids=ids,
                 lines=lines,
+                late_codes=LATE_RISK_CODES,
             )
         )
         risk_rows = self.env.cr.fetchall()

@@ -71,7 +71,7 @@ class TestDigest(DigestCommon):
 
     def test_languages_and_sections(self):
         self.user_salesman_2.lang = "zh_CN"
-        self._due_lead(self.user_salesman, date(2026, 3, 8), name="Late one")
+        late = self._due_lead(self.user_salesman, date(2026, 3, 8), name="Late one")
         self._due_lead(self.user_salesman, date(2026, 3, 10), name="Today's")
         lead_zh = self._due_lead(self.user_salesman_2, date(2026, 3, 10), name="今天的")
         with self.frozen("2026-03-09 12:00:00"):
@@ -84,8 +84,12 @@ class TestDigest(DigestCommon):
         with self.frozen("2026-03-01 09:00:00"):
             plain = self._lead(name="No next action", followup_grade="b")
             self._log(plain, next_date=date(2026, 3, 10))
+        with self.frozen("2026-03-10 08:00:00"):  # the nightly scan flags the late one
+            self.env["sales.followup.risk"]._cron_followup_risk_scan()
+        self.assertEqual(late.followup_risk_type_ids.mapped("code"), ["overdue"])
         self._digest("2026-03-10 08:30:00")
         english = self._digests(self.user_salesman)
+        self.assertNotIn("New risks", english.body, "being late is said once, under Overdue")
         self.assertIn("No next action", english.body)
         self.assertNotIn(self.followup_type.summary, english.body, "no generic next action")
         self.assertIn("Overdue (1)", english.body)
