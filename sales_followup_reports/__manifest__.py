@@ -15,6 +15,7 @@
         "report/sales_followup_funnel_report_views.xml",
         "report/sales_followup_pool_report_views.xml",
         "report/sales_followup_funnel_report_templates.xml",
+        "report/sales_followup_funnel_charts_templates.xml",
         "report/crm_lead_followup_history_templates.xml",
         "report/sales_followup_reports.xml",
         "views/sales_followup_reports_menus.xml",

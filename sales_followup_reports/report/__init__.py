@@ -1,2 +1,3 @@
 from . import sales_followup_funnel_report
 from . import sales_followup_pool_report
+from . import sales_followup_funnel_charts

@@ -97,6 +97,9 @@ class SalesFollowupFunnelWizard(models.TransientModel):
             "teams": ", ".join(self.team_ids.mapped("name")) or _("All"),
             "users": ", ".join(self.user_ids.mapped("name")) or _("All"),
         }
+        data["charts"] = self.env["sales.followup.funnel.report"]._funnel_charts(
+            data, self.date_to, self._scope_domain()
+        )
         return data
 
     def action_print_pdf(self):
