@@ -5,3 +5,4 @@ from . import test_funnel_outputs
 from . import test_translation
 from . import test_pool_figures
 from . import test_funnel_charts
+from . import test_funnel_pivot

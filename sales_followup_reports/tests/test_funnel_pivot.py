@@ -1,0 +1,249 @@
+"""The analysis view: rates as pivot measures, the default pivot, the saved favourites and the
+query hooks of the SQL view."""
+
+from datetime import date
+from unittest.mock import patch
+
+from dateutil.relativedelta import relativedelta
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo.tests import tagged
+from odoo.tools import SQL
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import safe_eval
+
+from .common import FunnelCommon
+
+RATES = ["conversion_rate:avg", "first_contact_rate:avg", "on_rhythm_rate:avg"]
+FAVOURITES = {
+    "sales_followup_funnel_report_filter_this_week": ("This week", "user_id"),
+    "sales_followup_funnel_report_filter_last_week": ("Last week", "user_id"),
+    "sales_followup_funnel_report_filter_this_quarter": ("This quarter", "user_id"),
+    "sales_followup_funnel_report_filter_by_source": ("By source", "source_id"),
+    "sales_followup_funnel_report_filter_by_grade": ("By grade", "grade"),
+}
+
+
+@tagged("post_install", "-at_install")
+class TestFunnelPivot(FunnelCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # A lead nobody was given: a new lead, not converted, whose first contact is not
+        # measured (the first-contact rate leaves it out, the conversion rate counts it).
+        cls.unassigned = cls._lead("L9", "2026-02-03 09:00:00", cls.rep_a, None, None, 1000)
+        cls.unassigned.user_id = False
+        cls.env.flush_all()
+
+    def _pivot(self, domain, groupby):
+        Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
+        return Report.read_group(domain, ["nbr:sum", *RATES], groupby, lazy=False)
+
+    def test_rates_as_measures_are_the_report_rates(self):
+        wizard = self._wizard(breakdown="user_id")
+        data = wizard.get_report_data()
+        totals = data["totals"]
+        [total] = self._pivot(wizard._domain(), [])
+        self.assertEqual(total["nbr"], 7)
+        self.assertAlmostEqual(total["conversion_rate"], totals["conversion_rate"])
+        self.assertAlmostEqual(total["conversion_rate"], 2 / 7, msg="won / every new lead")
+        self.assertAlmostEqual(total["first_contact_rate"], totals["first_contact_rate"])
+        self.assertAlmostEqual(
+            total["first_contact_rate"], 3 / 6, msg="the unassigned lead is not measured"
+        )
+        self.assertAlmostEqual(total["on_rhythm_rate"], totals["on_rhythm_rate"])
+        self.assertAlmostEqual(total["on_rhythm_rate"], 4 / 6)
+
+        by_user = {
+            group["user_id"] and group["user_id"][1]: group
+            for group in self._pivot(wizard._domain(), ["user_id"])
+        }
+        discipline = {row["label"]: row for row in data["discipline"]}
+        self.assertEqual(set(by_user), {"Rep A", "Rep B", "Rep C", False})
+        for label, group in by_user.items():
+            row = discipline[label or None]
+            for rate in ("conversion_rate", "first_contact_rate", "on_rhythm_rate"):
+                with self.subTest(salesperson=label, rate=rate):
+                    if row[rate] is None:
+                        self.assertFalse(group[rate])
+                    else:
+                        self.assertAlmostEqual(group[rate], row[rate])
+        # Rep A's follow-ups: two on rhythm for L1, one late for L2. The rate of her
+        # follow-ups is 2/3; the average of her leads' own rates would say 1/2.
+        self.assertAlmostEqual(by_user["Rep A"]["on_rhythm_rate"], 2 / 3)
+        self.assertAlmostEqual(by_user["Rep B"]["on_rhythm_rate"], 1 / 2)
+        self.assertAlmostEqual(by_user["Rep A"]["first_contact_rate"], 1 / 3)
+        self.assertFalse(by_user[False]["first_contact_rate"], "nothing to measure")
+
+        by_source = {
+            group["source_id"] and group["source_id"][1]: group
+            for group in self._pivot(wizard._domain(), ["source_id", "grade"])
+        }
+        breakdown = {
+            row["label"]: row
+            for row in self._wizard(breakdown="source_id").get_report_data()["breakdown"]
+        }
+        for label, group in by_source.items():
+            self.assertAlmostEqual(
+                group["conversion_rate"], breakdown[label or None]["conversion_rate"]
+            )
+
+    def test_a_lead_holds_its_own_rates(self):
+        rows = self.env["sales.followup.funnel.report"].search(
+            [("lead_id", "in", (self.l1 | self.l2 | self.l4 | self.unassigned).ids)]
+        )
+        rates = {
+            row.lead_id: (row.conversion_rate, row.first_contact_rate, row.on_rhythm_rate)
+            for row in rows
+        }
+        self.assertEqual(rates[self.l1], (1.0, 1.0, 1.0))
+        self.assertEqual(rates[self.l2], (0.0, 0.0, 0.0))
+        self.assertEqual(rates[self.l4], (0.0, 0.0, 0.0), "no follow-up: 0.0 read, NULL stored")
+        self.env.cr.execute(
+            "SELECT on_rhythm_rate, first_contact_rate FROM sales_followup_funnel_report "
+            "WHERE lead_id IN %s ORDER BY lead_id",
+            [(self.l4.id, self.unassigned.id)],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [(None, 0.0), (None, None)])
+
+    def test_default_pivot_fits_a_wide_screen(self):
+        Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
+        arch = Report.get_views([(False, "pivot")])["views"]["pivot"]["arch"]
+        pivot = etree.fromstring(arch)
+        rows = pivot.xpath("//field[@type='row']/@name")
+        cols = pivot.xpath("//field[@type='col']/@name")
+        measures = pivot.xpath("//field[@type='measure']")
+        self.assertEqual(rows, ["user_id"])
+        self.assertEqual(cols, [], "one column group per measure: six columns")
+        self.assertLessEqual(len(measures), 6)
+        widgets = {field.get("name"): field.get("widget") for field in measures}
+        for rate in ("conversion_rate", "first_contact_rate", "on_rhythm_rate"):
+            self.assertEqual(widgets.get(rate), "percentage", rate)
+            self.assertEqual(Report._fields[rate].aggregator, "avg")
+        self.assertIn("nbr", widgets)
+        self.assertIn("won_revenue", widgets)
+
+    def test_favourites(self):
+        action = self.env.ref("sales_followup_reports.sales_followup_funnel_report_action")
+        Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
+        in_teams = [("team_id", "in", self.teams.ids)]
+        expected_leads = {
+            # Wednesday 4 February 2026: the week runs from Monday 2 to Sunday 8
+            "sales_followup_funnel_report_filter_this_week": self.unassigned,
+            # L3 came in on Sunday 1 February
+            "sales_followup_funnel_report_filter_last_week": self.l3,
+            "sales_followup_funnel_report_filter_this_quarter": (
+                self.l1 | self.l2 | self.l3 | self.l4 | self.l5 | self.l6 | self.unassigned
+            ),
+        }
+        expected_leads["sales_followup_funnel_report_filter_by_source"] = expected_leads[
+            "sales_followup_funnel_report_filter_this_quarter"
+        ]
+        expected_leads["sales_followup_funnel_report_filter_by_grade"] = expected_leads[
+            "sales_followup_funnel_report_filter_this_quarter"
+        ]
+        listed = {
+            record["id"]: record
+            for record in self.env["ir.filters"]
+            .with_user(self.rep_a)
+            .get_filters("sales.followup.funnel.report", action.id)
+        }
+        for xmlid, (name, group_by) in FAVOURITES.items():
+            with self.subTest(favourite=name):
+                favourite = self.env.ref(f"sales_followup_reports.{xmlid}")
+                self.assertEqual(favourite.name, name)
+                self.assertEqual(favourite.model_id, "sales.followup.funnel.report")
+                self.assertEqual(favourite.action_id.id, action.id)
+                self.assertFalse(favourite.user_id, "shared with everyone")
+                self.assertFalse(favourite.is_default, "nobody's default")
+                self.assertIn(favourite.id, listed, "a salesperson has it too")
+                self.assertEqual(safe_eval(favourite.context), {"group_by": [group_by]})
+                with freeze_time("2026-02-04 10:00:00"):
+                    domain = safe_eval(
+                        favourite.domain,
+                        {
+                            "context_today": lambda: date(2026, 2, 4),
+                            "relativedelta": relativedelta,
+                            "datetime": safe_datetime,
+                        },
+                    )
+                rows = Report.search(domain + in_teams)
+                self.assertEqual(rows.lead_id, expected_leads[xmlid])
+
+        week = safe_eval(
+            self.env.ref(f"sales_followup_reports.{next(iter(FAVOURITES))}").domain,
+            {"context_today": lambda: date(2026, 2, 8), "relativedelta": relativedelta},
+        )
+        self.assertEqual(
+            week, [("start_date", ">=", "2026-02-02"), ("start_date", "<", "2026-02-09")]
+        )
+
+    def test_favourite_names_in_the_users_language(self):
+        action = self.env.ref("sales_followup_reports.sales_followup_funnel_report_action")
+        mine = self.env["ir.filters"].create(
+            {
+                "name": "This week",
+                "model_id": "sales.followup.funnel.report",
+                "action_id": action.id,
+                "user_id": self.manager.id,
+                "domain": "[]",
+            }
+        )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.manager.lang = "zh_CN"
+        translations = {"This week": "本周", "By grade": "按等级"}
+        with patch(
+            "odoo.addons.sales_followup_reports.models.ir_filters.code_translations"
+            ".get_python_translations",
+            return_value=translations,
+        ):
+            listed = {
+                record["id"]: record["name"]
+                for record in self.env["ir.filters"]
+                .with_user(self.manager)
+                .get_filters("sales.followup.funnel.report", action.id)
+            }
+        ref = self.env.ref
+        self.assertEqual(
+            listed[ref("sales_followup_reports.sales_followup_funnel_report_filter_this_week").id],
+            "本周",
+        )
+        self.assertEqual(
+            listed[ref("sales_followup_reports.sales_followup_funnel_report_filter_by_grade").id],
+            "按等级",
+        )
+        self.assertEqual(
+            listed[ref("sales_followup_reports.sales_followup_funnel_report_filter_last_week").id],
+            "Last week",
+            "untranslated: as shipped",
+        )
+        self.assertEqual(listed[mine.id], "This week", "a user's own favourite as he named it")
+
+    def test_view_query_hooks_take_a_new_column(self):
+        Report = self.env["sales.followup.funnel.report"]
+        select = type(Report)._select
+
+        def _select(report):
+            return SQL("%s, lead.name AS lead_name", select(report))
+
+        with patch.object(type(Report), "_select", _select):
+            query = Report._query()
+            self.assertIn("lead.name AS lead_name", query.code)
+            Report.init()
+        self.env.cr.execute(
+            "SELECT lead_name, converted FROM sales_followup_funnel_report WHERE lead_id = %s",
+            [self.l1.id],
+        )
+        self.assertEqual(self.env.cr.fetchall(), [("L1", 1)])
+
+        with patch.object(
+            type(Report), "_where", lambda report: SQL("lead.user_id = %s", self.rep_b.id)
+        ):
+            self.assertIn("WHERE lead.user_id", Report._query().code)
+            Report.init()
+        self.env.cr.execute("SELECT DISTINCT user_id FROM sales_followup_funnel_report")
+        self.assertEqual(self.env.cr.fetchall(), [(self.rep_b.id,)])
+        Report.init()
+        self.env.cr.execute("SELECT count(*) FROM sales_followup_funnel_report")
+        self.assertGreater(self.env.cr.fetchone()[0], 2)
