@@ -613,6 +613,49 @@ class SalesFollowupFunnelReport(models.Model):
         ]
 
     @api.model
+    def _funnel_columns(self):
+        """The columns of the stage funnel table, like ``_discipline_columns``."""
+        _ = self.env._
+        return [
+            {"key": "stage", "title": _("Stage"), "kind": "label", "empty": ""},
+            {"key": "current", "title": _("Now in stage"), "kind": "count"},
+            {"key": "reached", "title": _("Reached"), "kind": "count"},
+            {"key": "step_rate", "title": _("Step conversion"), "kind": "rate"},
+        ]
+
+    @api.model
+    def _breakdown_columns(self, label):
+        """The columns of the breakdown table, headed by the dimension's ``label``."""
+        _ = self.env._
+        return [
+            {"key": "label", "title": label, "kind": "label", "empty": _("None")},
+            {"key": "leads", "title": _("Leads"), "kind": "count"},
+            {"key": "contacted", "title": _("Contacted"), "kind": "count"},
+            {"key": "converted", "title": _("Converted"), "kind": "count"},
+            {"key": "lost", "title": _("Lost"), "kind": "count"},
+            {"key": "conversion_rate", "title": _("Conversion rate"), "kind": "rate"},
+            {"key": "cycle_days", "title": _("Average cycle days"), "kind": "days"},
+            {"key": "won_revenue", "title": _("Won revenue"), "kind": "money"},
+        ]
+
+    @api.model
+    def _lost_reason_columns(self):
+        _ = self.env._
+        return [
+            {"key": "label", "title": _("Lost reason"), "kind": "label", "empty": _("None")},
+            {"key": "count", "title": _("Leads"), "kind": "count"},
+            {"key": "share", "title": _("Share"), "kind": "rate"},
+        ]
+
+    @api.model
+    def _risk_columns(self):
+        _ = self.env._
+        return [
+            {"key": "label", "title": _("Risk"), "kind": "label", "empty": ""},
+            {"key": "count", "title": _("Open"), "kind": "count"},
+        ]
+
+    @api.model
     def _closed_figures(self, domain):
         """Won and lost in a period by closing date: the event view of the funnel."""
         won_count, won_revenue = self._read_group(

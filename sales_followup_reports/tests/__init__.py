@@ -6,3 +6,4 @@ from . import test_translation
 from . import test_pool_figures
 from . import test_funnel_charts
 from . import test_funnel_pivot
+from . import test_funnel_wizard

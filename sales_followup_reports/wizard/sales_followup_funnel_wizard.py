@@ -8,22 +8,80 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..report.sales_followup_funnel_report import BREAKDOWNS
 
+# Each kind of column of the report's tables in the XLSX: (default width in characters,
+# number format). A column specification may give its own "width".
+XLSX_KINDS = {
+    "label": (28, None),
+    "count": (12, "#,##0"),
+    "rate": (14, "0.0%"),
+    "days": (14, "#,##0.0"),
+    "money": (16, "#,##0.00"),
+}
+
+PERIODS = [
+    ("this_week", "This week"),
+    ("last_week", "Last week"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    ("this_quarter", "This quarter"),
+    ("last_quarter", "Last quarter"),
+    ("this_year", "This year"),
+    ("last_year", "Last year"),
+    ("custom", "Custom"),
+]
+
+
+def period_dates(period, today):
+    """(first day, last day) of a preset period around ``today``; weeks start on Monday.
+    None for a custom period."""
+    if period in ("this_week", "last_week"):
+        start = today - relativedelta(days=today.weekday())
+        if period == "last_week":
+            start -= relativedelta(weeks=1)
+        return start, start + relativedelta(days=6)
+    if period in ("this_month", "last_month"):
+        start = today.replace(day=1)
+        if period == "last_month":
+            start -= relativedelta(months=1)
+        return start, start + relativedelta(months=1, days=-1)
+    if period in ("this_quarter", "last_quarter"):
+        start = today.replace(day=1, month=(today.month - 1) // 3 * 3 + 1)
+        if period == "last_quarter":
+            start -= relativedelta(months=3)
+        return start, start + relativedelta(months=3, days=-1)
+    if period in ("this_year", "last_year"):
+        start = today.replace(day=1, month=1)
+        if period == "last_year":
+            start -= relativedelta(years=1)
+        return start, start.replace(month=12, day=31)
+    return None
+
 
 class SalesFollowupFunnelWizard(models.TransientModel):
     _name = "sales.followup.funnel.wizard"
     _description = "Print the Follow-up Funnel"
 
+    period = fields.Selection(
+        PERIODS,
+        required=True,
+        default="this_month",
+        help="Fills the two dates; they can still be changed by hand.",
+    )
     date_from = fields.Date(
         string="From",
+        compute="_compute_dates",
+        store=True,
+        readonly=False,
+        precompute=True,
         required=True,
-        default=lambda self: fields.Date.context_today(self).replace(day=1),
     )
     date_to = fields.Date(
         string="To",
+        compute="_compute_dates",
+        store=True,
+        readonly=False,
+        precompute=True,
         required=True,
-        default=lambda self: (
-            fields.Date.context_today(self).replace(day=1) + relativedelta(months=1, days=-1)
-        ),
     )
     team_ids = fields.Many2many(
         "crm.team", string="Sales Teams", help="Empty: every team you can see."
@@ -40,6 +98,24 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         required=True,
         default="source_id",
     )
+
+    @api.depends("period")
+    def _compute_dates(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            dates = period_dates(wizard.period, today)
+            if dates:
+                wizard.date_from, wizard.date_to = dates
+            elif not (wizard.date_from and wizard.date_to):
+                wizard.date_from, wizard.date_to = period_dates("this_month", today)
+
+    @api.onchange("date_from", "date_to")
+    def _onchange_dates(self):
+        # Dates changed by hand no longer follow the preset.
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if period_dates(wizard.period, today) not in (None, (wizard.date_from, wizard.date_to)):
+                wizard.period = "custom"
 
     @api.constrains("date_from", "date_to")
     def _check_period(self):
@@ -137,52 +213,43 @@ class SalesFollowupFunnelWizard(models.TransientModel):
             {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
         )
         bold = book.add_format({"bold": True})
-        percent = book.add_format({"num_format": "0.0%"})
-        number = book.add_format({"num_format": "#,##0.00"})
+        heading = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        formats = {
+            kind: book.add_format({"num_format": num_format}) if num_format else None
+            for kind, (_width, num_format) in XLSX_KINDS.items()
+        }
 
-        formats_by_kind = {"rate": percent, "days": number}
+        def write_value(sheet, row, col, value, kind):
+            if value is None:
+                sheet.write_blank(row, col, None)
+            elif formats[kind]:
+                sheet.write(row, col, value, formats[kind])
+            else:
+                sheet.write(row, col, value)
 
-        def write_spec_table(sheet, row, columns, rows):
-            """A table of the PDF from the same column specification."""
-            return write_table(
-                sheet,
-                row,
-                [column["title"] for column in columns],
-                [
-                    tuple(
-                        (record[column["key"]] or column["empty"])
-                        if column["kind"] == "label"
-                        else record[column["key"]]
-                        for column in columns
-                    )
-                    for record in rows
-                ],
-                {
-                    col: formats_by_kind[column["kind"]]
-                    for col, column in enumerate(columns)
-                    if column["kind"] in formats_by_kind
-                },
-            )
+        def set_widths(sheet, columns):
+            for col, column in enumerate(columns):
+                sheet.set_column(col, col, column.get("width") or XLSX_KINDS[column["kind"]][0])
 
-        def write_table(sheet, row, header, rows, formats=None):
-            for col, title in enumerate(header):
-                sheet.write(row, col, title, bold)
-            for values in rows:
+        def write_table(sheet, row, columns, rows):
+            """A table of the report from its column specification, which gives each column
+            its heading, its number format (by kind) and its width."""
+            set_widths(sheet, columns)
+            for col, column in enumerate(columns):
+                sheet.write(row, col, column["title"], heading)
+            for record in rows:
                 row += 1
-                for col, value in enumerate(values):
-                    fmt = (formats or {}).get(col)
-                    if value is None:
-                        sheet.write_blank(row, col, None)
-                    elif fmt:
-                        sheet.write(row, col, value, fmt)
-                    else:
-                        sheet.write(row, col, value)
+                for col, column in enumerate(columns):
+                    value = record[column["key"]]
+                    if column["kind"] == "label":
+                        value = value or column["empty"] or None
+                    write_value(sheet, row, col, value, column["kind"])
             return row + 2
 
+        Report = self.env["sales.followup.funnel.report"]
         totals = data["totals"]
         sheet = book.add_worksheet(_("KPIs"))
-        sheet.set_column(0, 0, 44)
-        sheet.set_column(1, 1, 16)
+        set_widths(sheet, [{"kind": "label", "width": 44}, {"kind": "label", "width": 18}])
         filters = data["filters"]
         sheet.write(0, 0, _("Follow-up funnel"), bold)
         sheet.write(1, 0, _("Period"))
@@ -193,96 +260,44 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         sheet.write(3, 1, filters["users"])
         closed = data["closed"] or {"won": 0, "won_revenue": 0.0, "lost": 0}
         kpis = [
-            (_("New leads"), totals["leads"], None),
-            (_("Contacted"), totals["contacted"], None),
-            (_("Converted"), totals["converted"], None),
-            (_("Lost"), totals["lost"], None),
-            (_("Conversion rate"), totals["conversion_rate"], percent),
-            (_("Average cycle days"), totals["cycle_days"], number),
-            (_("Won revenue"), totals["won_revenue"], number),
-            (_("First contact in window rate"), totals["first_contact_rate"], percent),
-            (_("On-rhythm follow-up rate"), totals["on_rhythm_rate"], percent),
-            (_("Won in the period (by closing date)"), closed["won"], None),
-            (_("Won revenue in the period (by closing date)"), closed["won_revenue"], number),
-            (_("Lost in the period (by closing date)"), closed["lost"], None),
+            (_("New leads"), totals["leads"], "count"),
+            (_("Contacted"), totals["contacted"], "count"),
+            (_("Converted"), totals["converted"], "count"),
+            (_("Lost"), totals["lost"], "count"),
+            (_("Conversion rate"), totals["conversion_rate"], "rate"),
+            (_("Average cycle days"), totals["cycle_days"], "days"),
+            (_("Won revenue"), totals["won_revenue"], "money"),
+            (_("First contact in window rate"), totals["first_contact_rate"], "rate"),
+            (_("On-rhythm follow-up rate"), totals["on_rhythm_rate"], "rate"),
+            (_("Won in the period (by closing date)"), closed["won"], "count"),
+            (_("Won revenue in the period (by closing date)"), closed["won_revenue"], "money"),
+            (_("Lost in the period (by closing date)"), closed["lost"], "count"),
         ]
-        row = 5
-        for label, value, fmt in kpis:
+        for row, (label, value, kind) in enumerate(kpis, start=5):
             sheet.write(row, 0, label)
-            if value is None:
-                sheet.write_blank(row, 1, None)
-            elif fmt:
-                sheet.write(row, 1, value, fmt)
-            else:
-                sheet.write(row, 1, value)
-            row += 1
+            write_value(sheet, row, 1, value, kind)
 
         sheet = book.add_worksheet(_("Funnel"))
-        write_table(
-            sheet,
-            0,
-            [_("Stage"), _("Now in stage"), _("Reached"), _("Step conversion")],
-            [(f["stage"], f["current"], f["reached"], f["step_rate"]) for f in data["funnel"]],
-            {3: percent},
-        )
+        write_table(sheet, 0, Report._funnel_columns(), data["funnel"])
 
         sheet = book.add_worksheet(data["breakdown_label"])
-        write_table(
-            sheet,
-            0,
-            [
-                data["breakdown_label"],
-                _("Leads"),
-                _("Contacted"),
-                _("Converted"),
-                _("Lost"),
-                _("Conversion rate"),
-                _("Average cycle days"),
-                _("Won revenue"),
-            ],
-            [
-                (
-                    r["label"] or _("None"),
-                    r["leads"],
-                    r["contacted"],
-                    r["converted"],
-                    r["lost"],
-                    r["conversion_rate"],
-                    r["cycle_days"],
-                    r["won_revenue"],
-                )
-                for r in data["breakdown"]
-            ],
-            {5: percent, 6: number, 7: number},
-        )
+        write_table(sheet, 0, Report._breakdown_columns(data["breakdown_label"]), data["breakdown"])
 
         sheet = book.add_worksheet(_("Lost reasons"))
-        write_table(
-            sheet,
-            0,
-            [_("Lost reason"), _("Leads"), _("Share")],
-            [(r["label"] or _("None"), r["count"], r["share"]) for r in data["lost_reasons"]],
-            {2: percent},
-        )
+        write_table(sheet, 0, Report._lost_reason_columns(), data["lost_reasons"])
 
         sheet = book.add_worksheet(_("Open risks"))
-        write_table(
-            sheet,
-            0,
-            [_("Risk"), _("Open")],
-            [(r["label"], r["count"]) for r in data["risks"]],
-        )
+        write_table(sheet, 0, Report._risk_columns(), data["risks"])
 
         sheet = book.add_worksheet(_("Discipline"))
-        write_spec_table(sheet, 0, data["discipline_columns"], data["discipline"])
+        write_table(sheet, 0, data["discipline_columns"], data["discipline"])
 
         pool = data["pool"]
         if pool:
             sheet = book.add_worksheet(_("Pool"))
-            sheet.set_column(0, 0, 24)
             sheet.write(0, 0, _("Customer pool"), bold)
             sheet.write(1, 0, _("At the end of the period") if pool["ended"] else _("Now"))
             sheet.write(1, 1, pool["as_of_label"])
-            write_spec_table(sheet, 3, data["pool_columns"], [*pool["pool_by_team"], pool["pool"]])
+            write_table(sheet, 3, data["pool_columns"], [*pool["pool_by_team"], pool["pool"]])
         book.close()
         return output.getvalue()
