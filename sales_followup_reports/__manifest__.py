@@ -20,6 +20,11 @@
         "report/sales_followup_reports.xml",
         "views/sales_followup_reports_menus.xml",
     ],
+    "assets": {
+        "web.report_assets_common": [
+            "sales_followup_reports/static/src/scss/sales_followup_reports_report.scss",
+        ],
+    },
     "images": ["static/description/screenshot_funnel_pdf.png"],
     "installable": True,
     "application": False,

@@ -13,7 +13,10 @@ CACHE=${SALES_FOLLOWUP_CACHE:-$HOME/.cache/sales_followup}
 RUN_DIR="$REPO/.run"
 ODOO_CONF="$RUN_DIR/${ODOO_CONF_NAME:-odoo.conf}"
 ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz}
+# fonts-wqy-microhei: the PDF reports' font (Chinese that copies out of the PDF as printed);
+# poppler-utils: pdftotext, which the report tests read the PDFs with.
 SYSTEM_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf fonts-noto-cjk
+                 fonts-wqy-microhei poppler-utils
                  build-essential python3-dev python3-venv git curl ca-certificates)
 SYSTEM_PACKAGES+=(${EXTRA_SYSTEM_PACKAGES:-})
 

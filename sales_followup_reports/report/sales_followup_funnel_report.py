@@ -582,6 +582,7 @@ class SalesFollowupFunnelReport(models.Model):
             "breakdown": breakdown_rows,
             "lost_reasons": lost_reasons,
             "risks": risks,
+            "risk_leads": self._risk_lead_rows(lead_ids),
             "discipline": discipline,
             "discipline_columns": self._discipline_columns(),
             "pool": pool,
@@ -679,6 +680,33 @@ class SalesFollowupFunnelReport(models.Model):
                 key=lambda row: (-row["count"], str(row["label"] or "")),
             ),
         }
+
+    @api.model
+    def _risk_lead_rows(self, lead_ids):
+        """The leads of ``lead_ids`` with an open risk, most overdue first, then the largest:
+        customer, lead, its open risks, expected revenue, days its follow-up is overdue (0 when
+        it is not) and salesperson."""
+        risks = self.env["sales.followup.risk"].search(
+            [("state", "=", "open"), ("lead_id", "in", lead_ids)]
+        )
+        today = fields.Date.context_today(self)
+        rows = []
+        for lead in risks.lead_id:
+            due = lead.followup_next_date
+            lead_risks = risks.filtered(lambda risk, lead=lead: risk.lead_id == lead)
+            rows.append(
+                {
+                    "customer": lead.partner_id.display_name or lead.partner_name or None,
+                    "lead": " ".join(filter(None, [lead.name, lead.followup_code])),
+                    "risks": ", ".join(lead_risks.sorted("severity").type_id.mapped("name")),
+                    "amount": lead.expected_revenue,
+                    "currency": lead.company_currency,
+                    "days_overdue": (today - due).days if due and due < today else 0,
+                    "salesperson": lead.user_id.name or None,
+                }
+            )
+        rows.sort(key=lambda row: (-row["days_overdue"], -row["amount"], row["lead"]))
+        return rows
 
 
 def _rate(numerator, denominator):

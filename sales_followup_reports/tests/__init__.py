@@ -7,3 +7,4 @@ from . import test_pool_figures
 from . import test_funnel_charts
 from . import test_funnel_pivot
 from . import test_funnel_wizard
+from . import test_report_print

@@ -54,7 +54,10 @@ class TestFunnelOutputs(FunnelCommon):
         for expected in ("33.3%", "50.0%", "66.7%", "21.5", "New leads", "Rep A", "Rep B"):
             self.assertIn(expected, flat)
         self.assertIn("展会", text, "Chinese source names are rendered as text")
-        self.assertTrue(any("CJK" in font for font in pdf_fonts(reader)), "a CJK font is embedded")
+        self.assertTrue(
+            any("WenQuanYi" in font for font in pdf_fonts(reader)),
+            "the reports' font, with Chinese and Latin letters, is embedded",
+        )
 
     def test_pdf_for_a_period_without_data_says_so(self):
         wizard = self._wizard(date_from="2030-01-01", date_to="2030-03-31")
