@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-# The report's fonts: a CJK font first so that Chinese labels print.
-FONT_FAMILY = "'Noto Sans CJK SC', 'Noto Sans SC', 'Noto Sans', 'DejaVu Sans', sans-serif"
+# The report's fonts (as in the report stylesheet): a CJK TrueType font whose text copies out
+# of the PDF as it was written (Noto CJK's shared radical glyphs copy out as Kangxi radicals).
+FONT_FAMILY = "'WenQuanYi Micro Hei', 'WenQuanYi Zen Hei', 'DejaVu Sans', sans-serif"
 # Drawn at the scale of the report's text: the column of an A4 portrait page is about 950 px
 # wide in the PDF (the charts leave a margin), and the tables' text is 11 px.
 WIDTH = 900
