@@ -14,6 +14,7 @@
         "wizard/sales_followup_funnel_wizard_views.xml",
         "report/sales_followup_funnel_report_views.xml",
         "report/sales_followup_pool_report_views.xml",
+        "report/sales_followup_funnel_activity_templates.xml",
         "report/sales_followup_funnel_report_templates.xml",
         "report/sales_followup_funnel_charts_templates.xml",
         "report/crm_lead_followup_history_templates.xml",

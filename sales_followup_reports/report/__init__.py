@@ -1,3 +1,4 @@
 from . import sales_followup_funnel_report
 from . import sales_followup_pool_report
 from . import sales_followup_funnel_charts
+from . import report_followup_funnel

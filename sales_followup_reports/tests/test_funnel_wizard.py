@@ -83,7 +83,16 @@ class TestFunnelWizard(FunnelCommon):
         book = openpyxl.load_workbook(io.BytesIO(content))
         self.assertEqual(
             book.sheetnames,
-            ["KPIs", "Funnel", "Source", "Lost reasons", "Open risks", "Discipline", "Pool"],
+            [
+                "Activity",
+                "KPIs",
+                "Funnel",
+                "Source",
+                "Lost reasons",
+                "Open risks",
+                "Discipline",
+                "Pool",
+            ],
         )
         for sheet in book.worksheets:
             with self.subTest(sheet=sheet.title):

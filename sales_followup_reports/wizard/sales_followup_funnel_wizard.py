@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..report.report_followup_funnel import cell_kind
 from ..report.sales_followup_funnel_report import BREAKDOWNS
 
 # Each kind of column of the report's tables in the XLSX: (default width in characters,
@@ -16,6 +17,15 @@ XLSX_KINDS = {
     "rate": (14, "0.0%"),
     "days": (14, "#,##0.0"),
     "money": (16, "#,##0.00"),
+    # Comparison with the previous period: signed changes, rates change in points
+    "rate_change": (12, "+0.0%;-0.0%;0.0%"),
+    "count_change": (12, "+#,##0;-#,##0;0"),
+    "money_change": (16, "+#,##0.00;-#,##0.00;0.00"),
+    "days_change": (14, "+#,##0.0;-#,##0.0;0.0"),
+    "points": (14, '+0.0" pts";-0.0" pts";0.0" pts"'),
+    # Columns whose cells take the kind of their row (see cell_kind): widths only
+    "row": (18, None),
+    "change": (16, None),
 }
 
 PERIODS = [
@@ -55,6 +65,18 @@ def period_dates(period, today):
             start -= relativedelta(years=1)
         return start, start.replace(month=12, day=31)
     return None
+
+
+def previous_period(date_from, date_to):
+    """(first day, last day) of the period of the same length just before: for whole
+    calendar months (a month, a quarter, a year) as many months before, otherwise as many days
+    before (for a week, the week before)."""
+    next_day = date_to + relativedelta(days=1)
+    if date_from.day == 1 and next_day.day == 1:
+        months = (next_day.year - date_from.year) * 12 + next_day.month - date_from.month
+        return date_from - relativedelta(months=months), date_from - relativedelta(days=1)
+    days = (date_to - date_from).days + 1
+    return date_from - relativedelta(days=days), date_from - relativedelta(days=1)
 
 
 class SalesFollowupFunnelWizard(models.TransientModel):
@@ -176,7 +198,33 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         data["charts"] = self.env["sales.followup.funnel.report"]._funnel_charts(
             data, self.date_to, self._scope_domain()
         )
+        data.update(self._comparison_data(data))
         return data
+
+    def _comparison_data(self, data):
+        """The period next to the one before: what happened in each (activity) and the
+        headline KPIs of each one's cohort."""
+        Funnel = self.env["sales.followup.funnel.report"]
+        Report = self.env["report.sales_followup_reports.report_followup_funnel"]
+        date_from, date_to = previous_period(self.date_from, self.date_to)
+        teams, users = self.team_ids.ids, self.user_ids.ids
+        previous_domain = [
+            ("start_date", ">=", date_from),
+            ("start_date", "<=", date_to),
+            *self._scope_domain(),
+        ]
+        previous_totals = Funnel._kpis_from_row(
+            Funnel._read_group(previous_domain, [], Funnel._kpi_aggregates())[0]
+        )
+        return {
+            "previous": {"date_from": date_from, "date_to": date_to, "totals": previous_totals},
+            "comparison_columns": Report._comparison_columns(),
+            "activity": Report._activity_rows(
+                Report._activity_figures(self.date_from, self.date_to, teams, users),
+                Report._activity_figures(date_from, date_to, teams, users),
+            ),
+            "kpi_rows": Report._cohort_kpi_rows(data["totals"], previous_totals),
+        }
 
     def action_print_pdf(self):
         self.ensure_one()
@@ -233,7 +281,7 @@ class SalesFollowupFunnelWizard(models.TransientModel):
 
         def write_table(sheet, row, columns, rows):
             """A table of the report from its column specification, which gives each column
-            its heading, its number format (by kind) and its width."""
+            its heading, its number format (by kind, or by the row's kind) and its width."""
             set_widths(sheet, columns)
             for col, column in enumerate(columns):
                 sheet.write(row, col, column["title"], heading)
@@ -243,14 +291,21 @@ class SalesFollowupFunnelWizard(models.TransientModel):
                     value = record[column["key"]]
                     if column["kind"] == "label":
                         value = value or column["empty"] or None
-                    write_value(sheet, row, col, value, column["kind"])
+                    write_value(sheet, row, col, value, cell_kind(column, record))
             return row + 2
 
         Report = self.env["sales.followup.funnel.report"]
-        totals = data["totals"]
+        filters, previous = data["filters"], data["previous"]
+        sheet = book.add_worksheet(_("Activity"))
+        sheet.write(0, 0, _("Activity in the period"), bold)
+        sheet.write(1, 0, _("Period"))
+        sheet.write(1, 1, f"{filters['date_from']} – {filters['date_to']}")
+        sheet.write(2, 0, _("Previous period"))
+        sheet.write(2, 1, f"{previous['date_from']} – {previous['date_to']}")
+        write_table(sheet, 4, data["comparison_columns"], data["activity"])
+        set_widths(sheet, [{"kind": "label", "width": 44}, *data["comparison_columns"][1:]])
+
         sheet = book.add_worksheet(_("KPIs"))
-        set_widths(sheet, [{"kind": "label", "width": 44}, {"kind": "label", "width": 18}])
-        filters = data["filters"]
         sheet.write(0, 0, _("Follow-up funnel"), bold)
         sheet.write(1, 0, _("Period"))
         sheet.write(1, 1, f"{filters['date_from']} – {filters['date_to']}")
@@ -258,22 +313,19 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         sheet.write(2, 1, filters["teams"])
         sheet.write(3, 0, _("Salespeople"))
         sheet.write(3, 1, filters["users"])
+        sheet.write(4, 0, _("Previous period"))
+        sheet.write(4, 1, f"{previous['date_from']} – {previous['date_to']}")
+        # The cohort's headline KPIs next to the previous period's cohort
+        columns = data["comparison_columns"]
+        next_row = write_table(sheet, 6, columns, data["kpi_rows"])
+        set_widths(sheet, [{"kind": "label", "width": 44}, *columns[1:]])
         closed = data["closed"] or {"won": 0, "won_revenue": 0.0, "lost": 0}
         kpis = [
-            (_("New leads"), totals["leads"], "count"),
-            (_("Contacted"), totals["contacted"], "count"),
-            (_("Converted"), totals["converted"], "count"),
-            (_("Lost"), totals["lost"], "count"),
-            (_("Conversion rate"), totals["conversion_rate"], "rate"),
-            (_("Average cycle days"), totals["cycle_days"], "days"),
-            (_("Won revenue"), totals["won_revenue"], "money"),
-            (_("First contact in window rate"), totals["first_contact_rate"], "rate"),
-            (_("On-rhythm follow-up rate"), totals["on_rhythm_rate"], "rate"),
             (_("Won in the period (by closing date)"), closed["won"], "count"),
             (_("Won revenue in the period (by closing date)"), closed["won_revenue"], "money"),
             (_("Lost in the period (by closing date)"), closed["lost"], "count"),
         ]
-        for row, (label, value, kind) in enumerate(kpis, start=5):
+        for row, (label, value, kind) in enumerate(kpis, start=next_row):
             sheet.write(row, 0, label)
             write_value(sheet, row, 1, value, kind)
 
