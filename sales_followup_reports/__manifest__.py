@@ -11,7 +11,10 @@
     "data": [
         "security/ir.model.access.csv",
         "security/sales_followup_reports_security.xml",
+        "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "wizard/sales_followup_funnel_wizard_views.xml",
+        "views/res_config_settings_views.xml",
         "report/sales_followup_funnel_report_views.xml",
         "report/sales_followup_pool_report_views.xml",
         "report/sales_followup_funnel_activity_templates.xml",

@@ -1,1 +1,2 @@
 from . import charts
+from . import review_schedule

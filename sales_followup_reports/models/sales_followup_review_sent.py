@@ -1,0 +1,52 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class SalesFollowupReviewSent(models.Model):
+    """The weekly reviews sent: one row per recipient and period, claimed before the review
+    is built so that a second run of the cron (or a second server) sends nothing twice."""
+
+    _name = "sales.followup.review.sent"
+    _description = "Weekly Review Sent"
+    _order = "date_to desc, id desc"
+    _rec_name = "user_id"
+
+    user_id = fields.Many2one(
+        "res.users", string="Recipient", required=True, readonly=True, ondelete="cascade"
+    )
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True)
+    sent_on = fields.Datetime(required=True, readonly=True)
+
+    _sql_constraints = [
+        (
+            "user_period_unique",
+            "UNIQUE(user_id, date_from, date_to)",
+            "A recipient gets the review of a period once.",
+        )
+    ]
+
+    @api.model
+    def _claim(self, user, date_from, date_to):
+        """Record that ``user`` gets the review of the period now, unless it was sent (or is
+        being sent by another transaction, which the unique index makes this one wait for):
+        the new row, or an empty recordset when the period was taken."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO sales_followup_review_sent
+                       (user_id, date_from, date_to, sent_on, create_uid, create_date,
+                        write_uid, write_date)
+                VALUES (%(user)s, %(start)s, %(end)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                ON CONFLICT (user_id, date_from, date_to) DO NOTHING
+                RETURNING id
+                """,
+                user=user.id,
+                start=date_from,
+                end=date_to,
+                now=fields.Datetime.now(),
+                uid=self.env.uid,
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
