@@ -99,12 +99,15 @@ class TestTranslation(FollowupCommon):
             cls.pot[module], cls.po[module] = po_files(module)
             cls.msgstr[module] = {entry.msgid: entry.msgstr for entry in cls.po[module]}
         cls.terms = {module: [] for module in cls.modules}
-        reader = TranslationModuleReader(cls.env.cr, modules=cls.modules, lang=LANG)
         demo = set().union(*(demo_xmlids(module) for module in cls.modules))
-        for module, ttype, name, res_id, source, value, _comments in reader:
-            if ttype != "code" and res_id in demo:
-                continue
-            cls.terms[module].append((ttype, name, res_id, source, value))
+        # One reader per addon, as the export of each template: a model both addons extend
+        # (the settings) has its name in both templates.
+        for addon in cls.modules:
+            reader = TranslationModuleReader(cls.env.cr, modules=[addon], lang=LANG)
+            for module, ttype, name, res_id, source, value, _comments in reader:
+                if ttype != "code" and res_id in demo:
+                    continue
+                cls.terms[module].append((ttype, name, res_id, source, value))
 
     def _zh(self, msgid, module="sales_followup"):
         """The zh_CN translation of ``msgid`` in the addon's .po file (checked to be Chinese)."""
