@@ -247,3 +247,25 @@ class TestFunnelPivot(FunnelCommon):
         Report.init()
         self.env.cr.execute("SELECT count(*) FROM sales_followup_funnel_report")
         self.assertGreater(self.env.cr.fetchone()[0], 2)
+
+    def test_groups_in_the_order_of_stages_and_salespeople(self):
+        # Names against the order of creation, an archived salesperson, two stages in one
+        # place of the pipeline: the pivot's groups come as the database orders them.
+        self.rep_a.name = "Zed Rep A"
+        self.rep_b.active = False
+        stage = self.env["crm.stage"].create({"name": "A Second Look", "sequence": 1})
+        self.l2.stage_id = self.l1.stage_id.copy({"name": "B First Look", "sequence": 1})
+        self.l3.stage_id = stage
+        self.env.flush_all()
+        Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
+        for groupby in (["stage_id", "user_id"], ["user_id", "stage_id"]):
+            with self.subTest(groupby=groupby):
+                order = ",".join(groupby)
+                groups = Report._read_group([], groupby, ["__count"], order=order)
+                # a limit leaves the order to the database
+                in_sql = Report._read_group([], groupby, ["__count"], order=order, limit=1000)
+                self.assertEqual(groups, in_sql)
+        users = [group["user_id"] for group in self._pivot([], ["user_id"])]
+        self.assertEqual(
+            [user and user[1] for user in users], ["Rep B", "Rep C", "Zed Rep A", False]
+        )
