@@ -637,6 +637,11 @@ class SalesFollowupFunnelReport(models.Model):
             "risks": risks,
             "risk_leads": self._risk_lead_rows(lead_ids),
             "discipline": discipline,
+            # One column specification per table, for the PDF and the XLSX
+            "funnel_columns": self._funnel_columns(),
+            "breakdown_columns": self._breakdown_columns(breakdown_label),
+            "lost_reason_columns": self._lost_reason_columns(),
+            "risk_columns": self._risk_columns(),
             "discipline_columns": self._discipline_columns(),
             "pool": pool,
             "pool_columns": self.env["sales.followup.pool.report"]._pool_columns(),
@@ -645,7 +650,8 @@ class SalesFollowupFunnelReport(models.Model):
     @api.model
     def _discipline_columns(self):
         """The columns of the discipline table, in order: one specification for the PDF and
-        the XLSX. ``kind``: label (with the text of an empty value), count, rate or days."""
+        the XLSX. ``kind``: label (with the text of an empty value), count, rate, days or money
+        (in the company's currency)."""
         _ = self.env._
         return [
             {"key": "label", "title": _("Salesperson"), "kind": "label", "empty": _("Unassigned")},
@@ -696,7 +702,12 @@ class SalesFollowupFunnelReport(models.Model):
     def _lost_reason_columns(self):
         _ = self.env._
         return [
-            {"key": "label", "title": _("Lost reason"), "kind": "label", "empty": _("None")},
+            {
+                "key": "label",
+                "title": _("Lost reason"),
+                "kind": "label",
+                "empty": _("No reason given"),
+            },
             {"key": "count", "title": _("Leads"), "kind": "count"},
             {"key": "share", "title": _("Share"), "kind": "rate"},
         ]

@@ -294,7 +294,6 @@ class SalesFollowupFunnelWizard(models.TransientModel):
                     write_value(sheet, row, col, value, cell_kind(column, record))
             return row + 2
 
-        Report = self.env["sales.followup.funnel.report"]
         filters, previous = data["filters"], data["previous"]
         sheet = book.add_worksheet(_("Activity"))
         sheet.write(0, 0, _("Activity in the period"), bold)
@@ -330,16 +329,16 @@ class SalesFollowupFunnelWizard(models.TransientModel):
             write_value(sheet, row, 1, value, kind)
 
         sheet = book.add_worksheet(_("Funnel"))
-        write_table(sheet, 0, Report._funnel_columns(), data["funnel"])
+        write_table(sheet, 0, data["funnel_columns"], data["funnel"])
 
         sheet = book.add_worksheet(data["breakdown_label"])
-        write_table(sheet, 0, Report._breakdown_columns(data["breakdown_label"]), data["breakdown"])
+        write_table(sheet, 0, data["breakdown_columns"], data["breakdown"])
 
         sheet = book.add_worksheet(_("Lost reasons"))
-        write_table(sheet, 0, Report._lost_reason_columns(), data["lost_reasons"])
+        write_table(sheet, 0, data["lost_reason_columns"], data["lost_reasons"])
 
         sheet = book.add_worksheet(_("Open risks"))
-        write_table(sheet, 0, Report._risk_columns(), data["risks"])
+        write_table(sheet, 0, data["risk_columns"], data["risks"])
 
         sheet = book.add_worksheet(_("Discipline"))
         write_table(sheet, 0, data["discipline_columns"], data["discipline"])
