@@ -12,9 +12,12 @@ import argparse
 import sys
 import time
 
+import psycopg2
+
 import odoo
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
+from odoo.sql_db import close_db
 
 REP_COUNT = 20
 
@@ -261,3 +264,33 @@ def open_database(description):
             build(env, leads=args.leads, logs=args.logs)
             log(f"generated in {time.perf_counter() - started:.1f} s")
     return args, registry
+
+
+# Copies of the generated database, so that each measured case starts from the same state.
+
+
+def admin_execute(query):
+    conn = psycopg2.connect(dbname="postgres")
+    conn.autocommit = True
+    try:
+        conn.cursor().execute(query)
+    finally:
+        conn.close()
+
+
+def release(dbname):
+    """Close Odoo's connections to ``dbname`` (a template must have none)."""
+    Registry.delete(dbname)
+    close_db(dbname)
+
+
+def copy_database(source, target):
+    release(source)
+    admin_execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+    admin_execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+    return Registry(target)
+
+
+def drop_database(dbname):
+    release(dbname)
+    admin_execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')

@@ -41,11 +41,8 @@ from datetime import date, timedelta
 sys.path.insert(0, os.path.dirname(__file__))
 
 import bench_data  # noqa: E402
-import psycopg2  # noqa: E402
 
 from odoo import SUPERUSER_ID, api  # noqa: E402
-from odoo.modules.registry import Registry  # noqa: E402
-from odoo.sql_db import close_db  # noqa: E402
 
 REPS = 200
 TEAMS = 10
@@ -55,33 +52,6 @@ ESCALATION_SINCE = date(2000, 1, 1)
 
 # name, keep one lead in ``keep`` (by id)
 CASES = [("all", 1), ("tenth", 10)]
-
-
-def admin_execute(query):
-    conn = psycopg2.connect(dbname="postgres")
-    conn.autocommit = True
-    try:
-        conn.cursor().execute(query)
-    finally:
-        conn.close()
-
-
-def release(dbname):
-    """Close Odoo's connections to ``dbname`` (a template must have none)."""
-    Registry.delete(dbname)
-    close_db(dbname)
-
-
-def copy_database(source, target):
-    release(source)
-    admin_execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
-    admin_execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}" STRATEGY FILE_COPY')
-    return Registry(target)
-
-
-def drop_database(dbname):
-    release(dbname)
-    admin_execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def vacuum(registry):
@@ -299,7 +269,7 @@ def last_message(cr):
 def run_case(source, name, keep, profile):
     dbname = f"{source}_{name}"
     bench_data.log(f"{name}: copying the database to {dbname}")
-    registry = copy_database(source, dbname)
+    registry = bench_data.copy_database(source, dbname)
     try:
         rep_ids, held = prepare(registry, keep)
         bench_data.log(f"{name}: {len(rep_ids)} salespeople hold {held} leads; escalating")
@@ -344,7 +314,7 @@ def run_case(source, name, keep, profile):
             "second": sum(second.values()),
         }
     finally:
-        drop_database(dbname)
+        bench_data.drop_database(dbname)
 
 
 def report(case):

@@ -36,11 +36,9 @@ from datetime import date, datetime, timedelta
 sys.path.insert(0, os.path.dirname(__file__))
 
 import bench_data  # noqa: E402
-import psycopg2  # noqa: E402
 
 from odoo import SUPERUSER_ID, api  # noqa: E402
-from odoo.modules.registry import Registry  # noqa: E402
-from odoo.sql_db import Cursor, close_db  # noqa: E402
+from odoo.sql_db import Cursor  # noqa: E402
 from odoo.tools import SQL  # noqa: E402
 
 # The salespeople's time zones, by rank of their login: most in one zone, some far from UTC on
@@ -176,33 +174,6 @@ CASES = [
     ("daily", lambda today: today - timedelta(days=365), ()),
     ("backlog", lambda today: date(2000, 1, 1), ("bench_rep_19",)),
 ]
-
-
-def admin_execute(query):
-    conn = psycopg2.connect(dbname="postgres")
-    conn.autocommit = True
-    try:
-        conn.cursor().execute(query)
-    finally:
-        conn.close()
-
-
-def release(dbname):
-    """Close Odoo's connections to ``dbname`` (a template must have none)."""
-    Registry.delete(dbname)
-    close_db(dbname)
-
-
-def copy_database(source, target):
-    release(source)
-    admin_execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
-    admin_execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}" STRATEGY FILE_COPY')
-    return Registry(target)
-
-
-def drop_database(dbname):
-    release(dbname)
-    admin_execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def vacuum(registry):
@@ -386,7 +357,7 @@ def cron_result(registry, start):
 def run_case(source, name, since, gone):
     dbname = f"{source}_{name}"
     bench_data.log(f"{name}: copying the database to {dbname}")
-    registry = copy_database(source, dbname)
+    registry = bench_data.copy_database(source, dbname)
     try:
         prepare(registry, since, gone, daily=name == "daily")
         hand, rows = reference(registry, REFERENCE_SQL)
@@ -428,7 +399,7 @@ def run_case(source, name, since, gone):
             "open_left": open_left,
         }
     finally:
-        drop_database(dbname)
+        bench_data.drop_database(dbname)
 
 
 def report(case):
