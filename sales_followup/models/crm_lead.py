@@ -3,6 +3,8 @@ import re
 from collections import defaultdict
 from datetime import date, timedelta
 
+from markupsafe import escape
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, create_index
@@ -961,12 +963,28 @@ class CrmLead(models.Model):
         body = _("Set dormant until %s.", fields.Date.to_string(wakeup_date))
         if note:
             body = f"{body} {note}"
-        for lead in self:
-            lead.message_post(body=body, subtype_xmlid="mail.mt_note")
+        self._message_log_batch(
+            bodies=dict.fromkeys(self.ids, escape(body)), message_type="comment"
+        )
 
     # ------------------------------------------------------------
     # Risks
     # ------------------------------------------------------------
+
+    def _followup_lock(self):
+        """Lock these leads' rows until the end of the transaction, before anything is read
+        from them: two follow-ups of one lead at once (Save tapped twice, a phone and a
+        desktop) are then applied one after the other. The second one waits, and as the lead
+        changed meanwhile, PostgreSQL refuses its snapshot and Odoo replays the request on the
+        new state (its lead's Follow-up, its followers), instead of both scheduling a
+        Follow-up or both subscribing the salesperson."""
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id FROM crm_lead WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                    tuple(self.ids),
+                )
+            )
 
     def _followup_check_risk_allowed(self):
         for lead in self:

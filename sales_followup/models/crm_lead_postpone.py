@@ -121,7 +121,7 @@ class CrmLead(models.Model):
                 "followup_date_fixed": True,
             }
         )
-        self.message_post(
+        self._message_log(
             body=Markup("<p>%s</p><p>%s</p>")
             % (
                 _(
@@ -133,7 +133,7 @@ class CrmLead(models.Model):
                 ),
                 reason,
             ),
-            subtype_xmlid="mail.mt_note",
+            message_type="comment",
         )
         self._followup_apply_risk_rules()
         return True

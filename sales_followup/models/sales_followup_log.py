@@ -4,7 +4,7 @@ from datetime import date as date_type
 from datetime import datetime, timedelta
 
 from babel.dates import format_skeleton
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -213,6 +213,7 @@ class SalesFollowupLog(models.Model):
         leads = self.env["crm.lead"].browse(
             {vals["lead_id"] for vals in vals_list if vals.get("lead_id")}
         )
+        leads._followup_lock()
         leads._followup_check_loggable()
         for vals in vals_list:
             lead = leads.browse(vals.get("lead_id"))
@@ -456,16 +457,18 @@ class SalesFollowupLog(models.Model):
         """A manager credits logs to someone else: said on their leads' chatter."""
         user = self.env["res.users"].browse(user_id)
         for log in self.filtered(lambda log: log.user_id != user):
-            log.lead_id.message_post(
-                body=_(
-                    "Follow-up of %(date)s credited to %(new)s instead of %(old)s.",
-                    date=fields.Date.to_string(
-                        fields.Datetime.context_timestamp(log, log.date).date()
-                    ),
-                    new=user.name,
-                    old=log.user_id.name,
+            log.lead_id._message_log(
+                body=escape(
+                    _(
+                        "Follow-up of %(date)s credited to %(new)s instead of %(old)s.",
+                        date=fields.Date.to_string(
+                            fields.Datetime.context_timestamp(log, log.date).date()
+                        ),
+                        new=user.name,
+                        old=log.user_id.name,
+                    )
                 ),
-                subtype_xmlid="mail.mt_note",
+                message_type="comment",
             )
 
     def _check_own_same_day(self):

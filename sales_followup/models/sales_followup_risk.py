@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
@@ -92,10 +92,12 @@ class SalesFollowupRisk(models.Model):
         ]
         risks = super().create(vals_list)
         for risk in risks:
-            body = _("Risk raised: %s", risk.type_id.name)
+            body = escape(_("Risk raised: %s", risk.type_id.name))
             if risk.note:
                 body = Markup("%s<br/>%s") % (body, risk.note)
-            risk.lead_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+            # A note in the chatter, which needs no e-mail address of its author (salespeople
+            # who sign in with a phone number have none).
+            risk.lead_id._message_log(body=body, message_type="comment")
         risks.lead_id._followup_risk_refresh()
         return risks
 
@@ -146,8 +148,8 @@ class SalesFollowupRisk(models.Model):
                 )
         self.sudo().write({"state": "resolved", "date_resolved": fields.Datetime.now()})
         for risk in self:
-            risk.lead_id.message_post(
-                body=_("Risk resolved: %s", risk.type_id.name), subtype_xmlid="mail.mt_note"
+            risk.lead_id._message_log(
+                body=escape(_("Risk resolved: %s", risk.type_id.name)), message_type="comment"
             )
         self.lead_id._followup_risk_refresh()
         return True

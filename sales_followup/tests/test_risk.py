@@ -36,6 +36,32 @@ class TestRisk(FollowupCommon):
 
     # Manual risks
 
+    def test_salesperson_without_email_raises_resolves_and_sets_dormant(self):
+        """Salespeople who sign in with a phone number have no e-mail address: what they write
+        in the lead's chatter (a risk raised or resolved, a dormant lead's reason) is a note
+        of theirs all the same, where Odoo's message_post would refuse it."""
+        self.user_salesman.partner_id.email = False
+        with self.frozen("2026-03-10 09:00:00"):
+            lead = self._lead()
+            self._log(lead)
+            risk = self._raise(lead, self.type_competitor, note="Asked <Siemens> for a quote")
+            note = lead.message_ids[0]
+            self.assertEqual(note.author_id, self.user_salesman.partner_id)
+            self.assertEqual(note.subtype_id, self.env.ref("mail.mt_note"))
+            self.assertIn("Risk raised: Comparing competitors", note.body)
+            self.assertIn("Asked &lt;Siemens&gt; for a quote", note.body, "the note is escaped")
+            risk.with_user(self.user_salesman).action_resolve()
+            self.assertEqual(risk.state, "resolved")
+            self.assertIn("Risk resolved: Comparing competitors", lead.message_ids[0].body)
+            action = lead.with_user(self.user_salesman).action_followup_set_dormant()
+            self.env[action["res_model"]].with_user(self.user_salesman).with_context(
+                **action["context"]
+            ).create({"wakeup_date": "2026-06-01", "note": "Budget <frozen>"}).action_apply()
+            self.assertEqual(lead.followup_status, "dormant")
+            note = lead.message_ids[0]
+            self.assertEqual(note.author_id, self.user_salesman.partner_id)
+            self.assertIn("Budget &lt;frozen&gt;", note.body)
+
     def test_raise_and_resolve_by_hand(self):
         lead = self._lead()
         action = lead.with_user(self.user_salesman).action_followup_raise_risk()
