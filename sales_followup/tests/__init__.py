@@ -24,3 +24,4 @@ from . import test_pool
 from . import test_pool_concurrency
 from . import test_digest
 from . import test_digest_concurrency
+from . import test_read_only

@@ -1,10 +1,47 @@
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date, datetime
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, new_test_user
+
+
+@contextmanager
+def read_only_transaction(env):
+    """Run the block as Odoo runs a read-only route or an ``@api.readonly`` method on a
+    database replica: what came before is committed, and the block, with the writes it leaves
+    for the end of the request (pending updates, pre-commit hooks), runs in a transaction
+    PostgreSQL refuses to write in (``ReadOnlySqlTransaction``).
+
+    The read-only setting lives in a savepoint that is always rolled back, so the test can write
+    again afterwards; the cache is cleared, as nothing read or written in the block outlives
+    its request."""
+    env.cr.flush()
+    with closing(env.cr.savepoint(flush=False)):
+        env.cr.execute("SET LOCAL transaction_read_only = on")
+        try:
+            yield
+            env.cr.flush()
+        finally:
+            env.cr.clear()
+
+
+@contextmanager
+def request_cursors(registry):
+    """The database transactions the requests of the block open, in order: "ro" for a
+    read-only one (on the replica when there is one), "rw" for a read-write one. In tests, Odoo
+    gives the read-only routes and methods a read-only transaction, as a replica would."""
+    modes = []
+    cursor = registry.cursor
+
+    def recording_cursor(readonly=False):
+        cr = cursor(readonly=readonly)
+        modes.append("ro" if cr.readonly else "rw")
+        return cr
+
+    with patch.object(registry, "cursor", recording_cursor):
+        yield modes
 
 
 class FollowupCommon(TransactionCase):
