@@ -13,8 +13,20 @@ class FunnelReportController(http.Controller):
     )
     def funnel_xlsx(self, wizard_id):
         """The funnel as XLSX, made for this request and never stored: only the person who
-        filled the dialog can open it (the dialog's record rule), with what they may see."""
-        wizard = request.env["sales.followup.funnel.wizard"].browse(wizard_id).exists()
+        filled the dialog can open it (the dialog's record rule), with what they may see.
+
+        Only read, on a database replica when there is one. The dialog was saved on the
+        primary database just before the download: a replica that has not caught up with it yet
+        does not have it, and then the dialog and the figures are read on the primary."""
+        env = request.env
+        if not env["sales.followup.funnel.wizard"].browse(wizard_id).exists() and env.cr.readonly:
+            env.cr.rollback()
+            with env.registry.cursor() as cr:
+                return self._funnel_xlsx_response(env(cr=cr), wizard_id)
+        return self._funnel_xlsx_response(env, wizard_id)
+
+    def _funnel_xlsx_response(self, env, wizard_id):
+        wizard = env["sales.followup.funnel.wizard"].browse(wizard_id).exists()
         if not wizard:
             raise request.not_found()
         wizard.check_access("read")

@@ -524,12 +524,15 @@ class SalesFollowupFunnelReport(models.Model):
         }
 
     @api.model
+    @api.readonly
     def get_funnel_data(self, domain, breakdown="source_id", closed_domain=None, pool=None):
         """Everything the printable funnel report shows: the cohort of ``domain`` (leads by
         lead date) and, with ``closed_domain``, what was closed in the period (won and lost
         leads by closing date, whenever they came in); with ``pool`` (the pool figures of the
         period, see ``sales.followup.pool.report._pool_figures``), the pool and each
-        salesperson's claims, reclaims, releases and reclaim rate in the discipline table."""
+        salesperson's claims, reclaims, releases and reclaim rate in the discipline table.
+
+        Only reads: called over RPC, it runs on a database replica when there is one."""
         if breakdown not in BREAKDOWNS:
             raise UserError(
                 self.env._(

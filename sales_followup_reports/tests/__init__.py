@@ -10,3 +10,4 @@ from . import test_funnel_wizard
 from . import test_report_print
 from . import test_funnel_activity
 from . import test_weekly_review
+from . import test_read_only

@@ -181,6 +181,9 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         return domain
 
     def get_report_data(self):
+        """The funnel's figures for this dialog. Only reads, but not ``@api.readonly``: over
+        RPC it would run on a database replica, which may not have the dialog saved a moment
+        before on the primary."""
         self.ensure_one()
         domain = self._domain()
         pool = self.env["sales.followup.pool.report"]._pool_figures(
