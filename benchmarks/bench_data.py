@@ -9,6 +9,8 @@ computed the way the addon computes them, also in SQL.
 # pylint: disable=print-used
 
 import argparse
+import os
+import shutil
 import sys
 import time
 
@@ -242,10 +244,12 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
     return {"reps": len(rep_ids), "contacted": contacted}
 
 
-def open_database(description):
-    """Parse the benchmark's command line, open its registry and generate the data unless
-    --reuse finds it there. Returns (args, registry)."""
+def open_database(description, arguments=None):
+    """Parse the benchmark's command line (with the options ``arguments(parser)`` adds), open
+    its registry and generate the data unless --reuse finds it there. Returns (args, registry)."""
     parser = argparse.ArgumentParser(description=description)
+    if arguments:
+        arguments(parser)
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("--leads", type=int, default=100_000)
@@ -285,12 +289,18 @@ def release(dbname):
 
 
 def copy_database(source, target):
+    """A copy of the database ``source`` and its filestore (the web assets are attachments:
+    a server started on the copy serves them without generating them again)."""
     release(source)
     admin_execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
     admin_execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+    shutil.rmtree(odoo.tools.config.filestore(target), ignore_errors=True)
+    if os.path.isdir(odoo.tools.config.filestore(source)):
+        shutil.copytree(odoo.tools.config.filestore(source), odoo.tools.config.filestore(target))
     return Registry(target)
 
 
 def drop_database(dbname):
     release(dbname)
     admin_execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    shutil.rmtree(odoo.tools.config.filestore(dbname), ignore_errors=True)

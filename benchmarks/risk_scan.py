@@ -124,17 +124,28 @@ def run_scan(registry):
         cr.commit()  # pylint: disable=invalid-commit
         Risk = env["sales.followup.risk"].with_context(ir_cron_progress_id=progress.id)
         batch_times = []
+        memory = [rss_mb()]
         started = time.perf_counter()
         while True:
             batch_started = time.perf_counter()
             Risk._cron_followup_risk_scan()
             cr.commit()  # pylint: disable=invalid-commit
             batch_times.append(time.perf_counter() - batch_started)
+            memory.append(rss_mb())
             progress.invalidate_recordset()
             if not progress.remaining:
                 break
         elapsed = time.perf_counter() - started
-        return elapsed, batch_times
+        return elapsed, batch_times, memory
+
+
+def rss_mb():
+    """Resident memory of this process (the one running the cron's code), in MB."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def reference_params(env, params):
@@ -222,9 +233,9 @@ def main():
     bench_data.log(
         f"hand-written statement writing the same first-scan result: {write_limit:.2f} s"
     )
-    first, first_batches = run_scan(registry)
+    first, first_batches, first_memory = run_scan(registry)
     bench_data.log(f"scan, first run: {first:.2f} s in {len(first_batches)} batches")
-    second, second_batches = run_scan(registry)
+    second, second_batches, second_memory = run_scan(registry)
     bench_data.log(f"scan, second run (nothing to change): {second:.2f} s")
     limit, expected = reference(registry)
     stored, _rows = reference(registry, stored_columns=True)
@@ -238,6 +249,12 @@ def main():
     )
     print(
         f"scan cron, second run      {second:8.2f} s   (longest batch {max(second_batches):.2f} s)"
+    )
+    quarter = max(1, len(first_memory) // 4)
+    print(
+        f"memory (RSS) of the process  {first_memory[0]:.0f} MB before, "
+        f"{first_memory[quarter]:.0f} MB after batch {quarter}, "
+        f"{first_memory[-1]:.0f} MB after the last, peak {max(first_memory + second_memory):.0f} MB"
     )
     print(f"hand-written SQL (base)    {limit:8.2f} s   best of 3, from leads + logs + activities")
     print(f"hand-written SQL (stored)  {stored:8.2f} s   best of 3, from the leads' stored columns")

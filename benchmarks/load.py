@@ -1,0 +1,1165 @@
+"""Load benchmark: many salespeople at once on Odoo's prefork server, while the crons run.
+
+    ./benchmarks/run load [--users 20] [--seconds 120] [--workers 4] [--think 1.0]
+                          [--replica] [--reuse]
+
+On a copy of the database of bench_data.build (100,000 leads, 1,000,000 logs, 20 salespeople),
+starts Odoo in production mode (--workers N, --max-cron-threads=1) and N simulated salespeople,
+each a real web session (JSON-RPC with its cookie, as the web client calls it). Each one, in a
+loop with a think time between requests: opens Today (groups, then the list), reads the
+pipeline kanban (columns, then the cards), opens a lead, logs a follow-up on it (and, now and
+then, taps Save twice at once, timed apart as log_twice), raises a risk now and then,
+claims a lead from the pool now and then. On the same leads, in the same loop, the stock Odoo
+baseline: a note posted from the chatter (/mail/message/post) and a stock To-Do activity marked
+done (mail.activity.action_feedback). The manager reads the funnel pivot and prints the funnel
+and history PDFs every so often.
+
+Meanwhile the cron worker runs the risk scan (a first scan, from an empty risk table), the pool
+reclaim (the daily run, the pool switched on a year ago) and the digests. The cron worker is
+killed once with SIGKILL in the middle of the scan and once in the middle of the reclaim; the
+server starts another one, which finishes the job.
+
+Printed: per request kind, count, p50, p95, p99 and errors (answers the user would see as an
+error, i.e. anything but a business refusal such as "just claimed by someone else"); the
+serialization failures Odoo retried (from the server log) and any that reached a client; the
+cron worker's peak memory; and the checks, counted in the database once the server stopped:
+no follow-up log lost, exactly one open Follow-up per open lead, the risks the scan left are the
+rules' result, nothing left to reclaim, every salesperson's digest sent once.
+
+With --replica, a PostgreSQL streaming replica of the cluster (a second cluster on port 5433,
+made with pg_basebackup -R, reused when it exists) serves Odoo's read-only requests
+(--db_replica_port), and PostgreSQL's own table statistics on each server show where the
+funnel pivot, the funnel and history PDFs and a follow-up log ran.
+"""
+
+# A command-line benchmark: its report is printed to the terminal.
+# pylint: disable=print-used
+
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import psycopg2
+import requests
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import bench_data  # noqa: E402
+import pool_reclaim  # noqa: E402
+import risk_scan  # noqa: E402
+
+import odoo  # noqa: E402
+from odoo import SUPERUSER_ID, api  # noqa: E402
+
+PASSWORD = "bench-load"
+LEADS_PER_SESSION = 40
+TODOS_PER_LEAD = 6
+# Smaller cron batches than the addon's, so that the daily reclaim (a few thousand leads)
+# spans several committed batches and a kill can fall in the middle of it.
+RECLAIM_BATCH = 500
+SCAN_BATCH = 10000
+BUSINESS_ERRORS = {
+    "odoo.exceptions.UserError",
+    "odoo.exceptions.ValidationError",
+    "odoo.exceptions.AccessError",
+    "odoo.exceptions.MissingError",
+}
+# Request kinds of the stock baseline, beside ours.
+STOCK_KINDS = ("stock_note", "stock_activity_done")
+
+
+def arguments(parser):
+    parser.add_argument("--users", type=int, default=20, help="simulated salespeople")
+    parser.add_argument("--seconds", type=int, default=120, help="duration of the load")
+    parser.add_argument("--workers", type=int, default=4, help="Odoo HTTP workers")
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time (s)")
+    parser.add_argument("--port", type=int, default=8099, help="HTTP port of the server")
+    parser.add_argument("--replica", action="store_true", help="with a streaming replica")
+    parser.add_argument("--seed", type=int, default=7)
+
+
+# ------------------------------------------------------------------------------------------
+# The starting state
+# ------------------------------------------------------------------------------------------
+
+WORKING_SET_SQL = """
+CREATE TEMP TABLE load_leads AS
+SELECT id, user_id, n FROM (
+    SELECT lead.id, lead.user_id,
+           row_number() OVER (PARTITION BY lead.user_id ORDER BY lead.id) AS n
+      FROM crm_lead lead
+     WHERE lead.active AND lead.followup_status = 'in_progress'
+       AND lead.followup_in_pool IS NOT TRUE AND lead.user_id = ANY(%(reps)s)
+) pick WHERE n <= %(per_rep)s
+"""
+
+# The working set was contacted yesterday and is due today: on Today's list, safe from the pool.
+WORKING_SET_STATE_SQL = """
+INSERT INTO sales_followup_log (lead_id, company_id, team_id, date, user_id, method, summary,
+                                customer_responded, sentiment, grade, recorded_late, due_date,
+                                on_rhythm, create_date, write_date, create_uid, write_uid)
+SELECT lead.id, lead.company_id, lead.team_id, %(yesterday)s, lead.user_id, 'phone',
+       'Load warm-up call', true, 'positive', lead.followup_grade, false, %(yesterday)s::date,
+       true, %(yesterday)s, %(yesterday)s, 1, 1
+  FROM crm_lead lead JOIN load_leads USING (id);
+UPDATE crm_lead lead
+   SET followup_last_date = %(yesterday)s, followup_last_response_date = %(yesterday)s,
+       followup_unanswered_count = 0, followup_next_date = %(today)s
+  FROM load_leads WHERE load_leads.id = lead.id;
+UPDATE mail_activity activity SET date_deadline = %(today)s
+  FROM load_leads
+ WHERE activity.res_model = 'crm.lead' AND activity.res_id = load_leads.id
+   AND activity.activity_type_id = %(followup_type)s;
+INSERT INTO mail_activity (res_model_id, res_model, res_id, activity_type_id, date_deadline,
+                           user_id, automated, active, summary, create_date, write_date,
+                           create_uid, write_uid)
+SELECT %(model_id)s, 'crm.lead', load_leads.id, %(todo_type)s, %(today)s, load_leads.user_id,
+       false, true, 'Load to-do ' || k, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', 1, 1
+  FROM load_leads CROSS JOIN generate_series(1, %(todos)s) k;
+"""
+
+
+def prepare(registry, users, seed):
+    """Passwords, the working set of each simulated salesperson, the daily pool state, an
+    empty risk table, the crons due now. Returns what the clients need."""
+    today = date.today()
+    now = datetime.utcnow().replace(microsecond=0)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        reps = env["res.users"].search([("login", "like", "bench_rep_%")], order="login")
+        (reps | env.ref("base.user_admin")).write({"password": PASSWORD})
+        # The salespeople are members of the team whose leads they hold (and whose pool they
+        # see).
+        env["crm.team"].search([("name", "=", "Bench Team")]).write(
+            {"member_ids": [(4, rep) for rep in reps.ids]}
+        )
+        sessions_per_rep = -(-users // len(reps))
+        cr.execute(
+            WORKING_SET_SQL,
+            {"reps": reps.ids, "per_rep": LEADS_PER_SESSION * sessions_per_rep},
+        )
+        cr.execute(
+            WORKING_SET_STATE_SQL,
+            {
+                "yesterday": now - timedelta(days=1),
+                "today": today,
+                "followup_type": env["crm.lead"]._followup_activity_type_id(),
+                "todo_type": env.ref("mail.mail_activity_data_todo").id,
+                "model_id": env["ir.model"]._get_id("crm.lead"),
+                "todos": TODOS_PER_LEAD,
+            },
+        )
+        cr.execute("SELECT id, user_id, n FROM load_leads ORDER BY user_id, n")
+        working = defaultdict(list)
+        for lead_id, user_id, n in cr.fetchall():
+            working[(user_id, (n - 1) % sessions_per_rep)].append(lead_id)
+        cr.execute(
+            "SELECT res_id, array_agg(id ORDER BY id) FROM mail_activity "
+            "WHERE activity_type_id = %s AND res_id IN (SELECT id FROM load_leads) "
+            "GROUP BY res_id",
+            [env.ref("mail.mail_activity_data_todo").id],
+        )
+        todos = dict(cr.fetchall())
+        ICP = env["ir.config_parameter"]
+        # Claims are part of the load: the per-day and held limits do not stop them.
+        ICP.set_param("sales_followup.pool_max_claims_day", "1000")
+        ICP.set_param("sales_followup.pool_max_open", "100000")
+        ICP.set_param("sales_followup.pool_cooldown_days", "0")
+        ICP.set_param("sales_followup.digest_hour", "0")
+        crons = {
+            "scan": env.ref("sales_followup.ir_cron_followup_risk_scan"),
+            "reclaim": env.ref("sales_followup.ir_cron_followup_pool_reclaim"),
+            "digest": env.ref("sales_followup.ir_cron_followup_digest"),
+        }
+        crons["scan"].code = f"model._cron_followup_risk_scan(batch_size={SCAN_BATCH})"
+        crons["reclaim"].code = f"model._cron_followup_pool_reclaim(batch_size={RECLAIM_BATCH})"
+        for cron in crons.values():
+            cron.write({"active": True, "nextcall": now - timedelta(minutes=1)})
+        cron_ids = {name: cron.id for name, cron in crons.items()}
+        manual_types = env["sales.followup.risk.type"].search([("automatic", "=", False)]).ids
+        # A company that prints has chosen its document layout (else Print opens the layout
+        # dialog first).
+        env.company.external_report_layout_id = env.ref("web.external_layout_standard")
+        # No mail server here: the digests stay in the outgoing queue.
+        env.ref("mail.ir_cron_mail_scheduler_action").active = False
+        rep_ids = reps.ids
+        logins = {rep.id: rep.login for rep in reps}
+    # The pool switched on a year ago, yesterday's reclaim done: today's is the daily one.
+    pool_reclaim.prepare(registry, today - timedelta(days=365), (), True)
+    # The first scan starts from an empty risk table.
+    risk_scan.reset_risks(registry)
+    rng = random.Random(seed)
+    sessions = []
+    for index in range(users):
+        rep = rep_ids[index % len(rep_ids)]
+        leads = working[(rep, index // len(rep_ids))]
+        rng.shuffle(leads)
+        sessions.append(
+            {
+                "login": logins[rep],
+                "uid": rep,
+                "leads": leads,
+                "todos": {lead: list(todos.get(lead, [])) for lead in leads},
+            }
+        )
+    return {"sessions": sessions, "crons": cron_ids, "risk_types": manual_types}
+
+
+# ------------------------------------------------------------------------------------------
+# The server
+# ------------------------------------------------------------------------------------------
+
+
+class Server:
+    """Odoo in production mode on its own port, its log in a file."""
+
+    def __init__(self, args, dbname, logfile, replica_port=None):
+        odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+        self.logfile = logfile
+        self.url = f"http://127.0.0.1:{args.port}"
+        self.command = [
+            sys.executable,
+            odoo_bin,
+            "-c",
+            args.config,
+            "-d",
+            dbname,
+            "--db-filter",
+            f"^{dbname}$",
+            "--workers",
+            str(args.workers),
+            "--max-cron-threads",
+            "1",
+            "--http-port",
+            str(args.port),
+            "--gevent-port",
+            str(args.port + 1),
+            "--logfile",
+            logfile,
+            "--log-level",
+            "info",
+            "--limit-time-real",
+            "600",
+            "--limit-time-cpu",
+            "600",
+            "--limit-request",
+            "100000",
+        ]
+        if replica_port:
+            self.command += ["--db_replica_port", str(replica_port)]
+        self.process = None
+
+    def start(self, timeout=180):
+        if os.path.exists(self.logfile):
+            os.unlink(self.logfile)
+        self.process = subprocess.Popen(  # noqa: S603
+            self.command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.time() + timeout
+        error = None
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"the server stopped at start: see {self.logfile}")
+            try:
+                if requests.get(f"{self.url}/web/login", timeout=5).status_code == 200:
+                    return
+            except requests.RequestException as exc:
+                error = exc  # not listening yet
+            time.sleep(1)
+        sys.exit(f"the server did not answer within {timeout} s ({error}): see {self.logfile}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def log_text(self):
+        with open(self.logfile, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    def cron_worker_pid(self):
+        """The pid of the live cron worker (the last one the server started that still runs)."""
+        for pid in reversed(re.findall(r"Worker WorkerCron \((\d+)\) alive", self.log_text())):
+            if os.path.exists(f"/proc/{pid}"):
+                return int(pid)
+        return None
+
+
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+# ------------------------------------------------------------------------------------------
+# The clients
+# ------------------------------------------------------------------------------------------
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.times = defaultdict(list)
+        self.errors = defaultdict(list)
+        self.refused = defaultdict(list)
+
+    def add(self, kind, elapsed, error=None, refused=None):
+        with self.lock:
+            if error:
+                self.errors[kind].append(error)
+            elif refused:
+                self.refused[kind].append(refused)
+            else:
+                self.times[kind].append(elapsed)
+
+
+class Client:
+    """One web session, calling the server as the web client does."""
+
+    def __init__(self, url, dbname, login, stats):
+        self.url = url
+        self.dbname = dbname
+        self.login = login
+        self.stats = stats
+        self.session = requests.Session()
+        self.context = {}
+        self.uid = None
+
+    def authenticate(self):
+        result = self._post(
+            "/web/session/authenticate",
+            {"db": self.dbname, "login": self.login, "password": PASSWORD},
+        )
+        self.uid = result["result"]["uid"]
+        self.context = result["result"]["user_context"]
+
+    def _post(self, path, params, timeout=300):
+        response = self.session.post(
+            f"{self.url}{path}",
+            json={"jsonrpc": "2.0", "method": "call", "params": params, "id": 1},
+            timeout=timeout,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def call(self, kind, path, params):
+        """JSON-RPC call, timed under ``kind``. Returns the result, or None when it failed
+        (counted as an error, or as a refusal when the server gave a business answer)."""
+        started = time.perf_counter()
+        try:
+            answer = self._post(path, params)
+        except (requests.RequestException, ValueError) as exc:
+            self.stats.add(kind, 0, error=f"{type(exc).__name__}: {exc}"[:300])
+            return None
+        elapsed = time.perf_counter() - started
+        if "error" in answer:
+            data = answer["error"].get("data") or {}
+            message = f"{data.get('name')}: {data.get('message')}"[:300]
+            if data.get("name") in BUSINESS_ERRORS:
+                self.stats.add(kind, elapsed, refused=message)
+            else:
+                self.stats.add(kind, elapsed, error=message)
+            return None
+        self.stats.add(kind, elapsed)
+        return answer["result"]
+
+    def call_kw(self, kind, model, method, args, kwargs=None):
+        kwargs = dict(kwargs or {})
+        kwargs["context"] = {**self.context, **kwargs.get("context", {})}
+        return self.call(
+            kind,
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs},
+        )
+
+    def call_button(self, kind, model, method, ids, context=None):
+        return self.call(
+            kind,
+            f"/web/dataset/call_button/{model}/{method}",
+            {
+                "model": model,
+                "method": method,
+                "args": [ids],
+                "kwargs": {"context": {**self.context, **(context or {})}},
+            },
+        )
+
+    def get(self, kind, path, params):
+        """A download (GET, as the browser fetches it), timed under ``kind``."""
+        started = time.perf_counter()
+        try:
+            response = self.session.get(f"{self.url}{path}", params=params, timeout=600)
+        except requests.RequestException as exc:
+            self.stats.add(kind, 0, error=f"{type(exc).__name__}: {exc}"[:300])
+            return None
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200 or not response.content:
+            self.stats.add(kind, elapsed, error=f"HTTP {response.status_code}")
+            return None
+        self.stats.add(kind, elapsed)
+        return response.content
+
+
+LEAD_CARD = {
+    "followup_customer_name": {},
+    "name": {},
+    "followup_grade": {},
+    "followup_next_date": {},
+    "followup_next_action": {},
+    "followup_last_summary": {},
+    "followup_reclaim_label": {},
+    "followup_postpone_count": {},
+    "phone": {},
+    "mobile": {},
+    "active": {},
+    "user_id": {"fields": {"display_name": {}}},
+}
+
+PIPELINE_CARD = {
+    "name": {},
+    "partner_id": {"fields": {"display_name": {}}},
+    "expected_revenue": {},
+    "priority": {},
+    "followup_grade": {},
+    "followup_status": {},
+    "followup_risk_level": {},
+    "followup_next_date": {},
+    "followup_reclaim_label": {},
+    "activity_ids": {"fields": {}},
+    "activity_state": {},
+    "user_id": {"fields": {"display_name": {}}},
+    "tag_ids": {"fields": {"display_name": {}}},
+}
+
+LEAD_FORM = {
+    **PIPELINE_CARD,
+    "followup_code": {},
+    "followup_customer_name": {},
+    "followup_last_date": {},
+    "followup_last_summary": {},
+    "followup_last_response_date": {},
+    "followup_unanswered_count": {},
+    "followup_next_action": {},
+    "followup_risk_type_ids": {"fields": {"display_name": {}}},
+    "followup_reclaim_date": {},
+    "followup_duplicate_note": {},
+    "followup_in_pool": {},
+    "followup_origin": {},
+    "stage_id": {"fields": {"display_name": {}}},
+    "team_id": {"fields": {"display_name": {}}},
+    "source_id": {"fields": {"display_name": {}}},
+    "email_from": {},
+    "phone": {},
+    "description": {},
+    "date_deadline": {},
+    "probability": {},
+}
+
+
+class Rep(threading.Thread):
+    """A salesperson's day, compressed: the loop of Today, pipeline, lead, log, stock actions."""
+
+    def __init__(self, client, session, run, seed):
+        super().__init__(daemon=True)
+        self.client = client
+        self.session = session
+        self.run_info = run
+        self.rng = random.Random(seed)
+        self.logged = []  # (summary, log id) of every log the server said it saved
+        self.tapped = 0
+
+    def think(self):
+        time.sleep(self.rng.uniform(0, 2 * self.run_info["think"]))
+
+    def run(self):
+        deadline = self.run_info["deadline"]
+        steps = [self.log_followup, self.stock_note, self.stock_activity_done]
+        while time.time() < deadline:
+            lead = self.rng.choice(self.session["leads"])
+            for step in (self.today, self.kanban, self.open_lead):
+                step(lead)
+                self.think()
+            self.rng.shuffle(steps)
+            for step in steps:
+                step(lead)
+                self.think()
+            if self.rng.random() < 0.15:
+                self.raise_risk(lead)
+                self.think()
+            if self.rng.random() < 0.15:
+                self.claim()
+                self.think()
+
+    def today(self, _lead=None):
+        client = self.client
+        domain = [("followup_due_bucket", "!=", False), ("user_id", "=", client.uid)]
+        client.call_kw(
+            "today_groups",
+            "crm.lead",
+            "web_read_group",
+            [domain, ["followup_due_bucket"], ["followup_due_bucket"]],
+            {"lazy": True},
+        )
+        client.call_kw(
+            "today_list",
+            "crm.lead",
+            "web_search_read",
+            [domain + [("followup_due_bucket", "in", ["overdue", "today"])]],
+            {"specification": LEAD_CARD, "limit": 80, "order": "followup_next_date"},
+        )
+
+    def kanban(self, _lead=None):
+        client = self.client
+        domain = [("type", "=", "opportunity"), ("user_id", "=", client.uid)]
+        groups = client.call_kw(
+            "kanban_groups",
+            "crm.lead",
+            "web_read_group",
+            [domain, ["expected_revenue:sum"], ["stage_id"]],
+            {"lazy": True},
+        )
+        stage = None
+        if groups and groups["groups"]:
+            stage = self.rng.choice(groups["groups"])["stage_id"]
+        stage_id = stage[0] if isinstance(stage, (list, tuple)) else stage
+        client.call_kw(
+            "kanban_cards",
+            "crm.lead",
+            "web_search_read",
+            [domain + [("stage_id", "=", stage_id)]],
+            {"specification": PIPELINE_CARD, "limit": 40},
+        )
+
+    def open_lead(self, lead):
+        self.client.call_kw(
+            "open_lead", "crm.lead", "web_read", [[lead]], {"specification": LEAD_FORM}
+        )
+
+    def log_followup(self, lead):
+        client = self.client
+        context = {"default_lead_id": lead}
+        values = {
+            "lead_id": lead,
+            "method": self.rng.choice(["phone", "message", "visit", "email"]),
+            "customer_responded": self.rng.random() < 0.8,
+            "sentiment": self.rng.choice(["positive", "hesitant", "negative"]),
+        }
+
+        def save(summary, kind="log_followup"):
+            result = client.call_kw(
+                kind,
+                "sales.followup.log",
+                "web_save",
+                [[], {**values, "summary": summary}],
+                {
+                    "specification": {"lead_id": {"fields": {"display_name": {}}}},
+                    "context": context,
+                },
+            )
+            if result:
+                self.logged.append((summary, result[0]["id"]))
+                client.call_button(
+                    "log_saved", "sales.followup.log", "action_followup_save", [result[0]["id"]]
+                )
+
+        summary = f"Load {client.login} {time.time():.6f}"
+        if self.rng.random() < 0.05:
+            # Save tapped twice at once (timed on their own): two requests, two logs, one
+            # Follow-up afterwards.
+            self.tapped += 1
+            twin = threading.Thread(target=save, args=(summary + " twin", "log_twice"))
+            twin.start()
+            save(summary, "log_twice")
+            twin.join()
+        else:
+            save(summary)
+
+    def stock_note(self, lead):
+        self.client.call(
+            "stock_note",
+            "/mail/message/post",
+            {
+                "thread_model": "crm.lead",
+                "thread_id": lead,
+                "post_data": {
+                    "body": f"Load note {time.time():.6f}",
+                    "message_type": "comment",
+                    "subtype_xmlid": "mail.mt_note",
+                },
+            },
+        )
+
+    def stock_activity_done(self, lead):
+        todos = self.session["todos"].get(lead)
+        if not todos:
+            return
+        self.client.call_kw(
+            "stock_activity_done",
+            "mail.activity",
+            "action_feedback",
+            [[todos.pop()]],
+            {"feedback": "Done during the load"},
+        )
+
+    def raise_risk(self, lead):
+        self.client.call_kw(
+            "raise_risk",
+            "sales.followup.risk",
+            "web_save",
+            [
+                [],
+                {
+                    "lead_id": lead,
+                    "type_id": self.rng.choice(self.run_info["risk_types"]),
+                    "note": "Raised during the load",
+                },
+            ],
+            {"specification": {}, "context": {"default_lead_id": lead}},
+        )
+
+    def claim(self):
+        client = self.client
+        pool = client.call_kw(
+            "pool_list",
+            "sales.followup.pool.lead",
+            "web_search_read",
+            [[]],
+            {
+                "specification": {
+                    "code": {},
+                    "customer_name": {},
+                    "name": {},
+                    "grade": {},
+                    "pool_date": {},
+                },
+                "limit": 80,
+                "offset": self.rng.randrange(0, 400),
+            },
+        )
+        if pool and pool["records"]:
+            record = self.rng.choice(pool["records"])
+            client.call_button("claim", "sales.followup.pool.lead", "action_claim", [record["id"]])
+
+
+class Manager(threading.Thread):
+    """The manager's weekly review, repeated: the funnel pivot, the funnel PDF, a history PDF."""
+
+    def __init__(self, client, leads, run, seed):
+        super().__init__(daemon=True)
+        self.client = client
+        self.leads = leads
+        self.run_info = run
+        self.rng = random.Random(seed)
+
+    def run(self):
+        while time.time() < self.run_info["deadline"]:
+            funnel_pivot(self.client)
+            time.sleep(self.rng.uniform(2, 6))
+            funnel_pdf(self.client)
+            time.sleep(self.rng.uniform(2, 6))
+            history_pdf(self.client, self.rng.choice(self.leads))
+            time.sleep(self.rng.uniform(2, 6))
+
+
+def last_quarter():
+    today = date.today()
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
+    start = date(start.year, 3 * ((start.month - 1) // 3) + 1, 1)
+    end = date(start.year + (start.month + 2) // 12, (start.month + 2) % 12 + 1, 1)
+    return start, end
+
+
+def funnel_pivot(client):
+    start, end = last_quarter()
+    return client.call_kw(
+        "funnel_pivot",
+        "sales.followup.funnel.report",
+        "web_read_group",
+        [
+            [("create_date", ">=", str(start)), ("create_date", "<", str(end))],
+            ["nbr:sum", "contacted:sum", "converted:sum", "won_revenue:sum"],
+            ["stage_id", "user_id"],
+        ],
+        {"lazy": False},
+    )
+
+
+def funnel_pdf(client):
+    """The dialog saved, Print PDF, then the download, as the web client does it."""
+    start, end = last_quarter()
+    saved = client.call_kw(
+        "funnel_dialog",
+        "sales.followup.funnel.wizard",
+        "web_save",
+        [[], {"date_from": str(start), "date_to": str(end - timedelta(days=1))}],
+        {"specification": {}},
+    )
+    if not saved:
+        return None
+    wizard = saved[0]["id"]
+    action = client.call_button(
+        "funnel_print", "sales.followup.funnel.wizard", "action_print_pdf", [wizard]
+    )
+    if not action:
+        return None
+    return download_report(client, "funnel_pdf", action["report_name"], [wizard])
+
+
+def history_pdf(client, lead):
+    return download_report(
+        client, "history_pdf", "sales_followup_reports.report_lead_followup_history", [lead]
+    )
+
+
+def download_report(client, kind, report_name, ids):
+    url = f"/report/pdf/{report_name}/{','.join(map(str, ids))}"
+    return client.get(
+        kind,
+        "/report/download",
+        {"data": json.dumps([url, "qweb-pdf"]), "context": json.dumps(client.context)},
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# The run
+# ------------------------------------------------------------------------------------------
+
+
+class CronWatch(threading.Thread):
+    """Samples the cron worker's memory, and kills it once in the middle of the scan and once
+    in the middle of the reclaim (a committed batch done, more to go)."""
+
+    def __init__(self, server, dbname, crons):
+        super().__init__(daemon=True)
+        self.server = server
+        self.dbname = dbname
+        self.crons = crons
+        self.stop_event = threading.Event()
+        self.peak = {}
+        self.kills = []
+        self.started = datetime.utcnow()
+
+    def run(self):
+        conn = psycopg2.connect(dbname=self.dbname)
+        conn.autocommit = True
+        pending = {self.crons["scan"]: "scan", self.crons["reclaim"]: "reclaim"}
+        try:
+            while not self.stop_event.wait(0.2):
+                pid = self.server.cron_worker_pid()
+                if pid:
+                    mb = rss_mb(pid)
+                    if mb:
+                        self.peak[pid] = max(self.peak.get(pid, 0), mb)
+                if not pending or not pid:
+                    continue
+                with conn.cursor() as cr:
+                    cr.execute(
+                        "SELECT cron_id, done, remaining FROM ir_cron_progress "
+                        "WHERE cron_id = ANY(%s) AND create_date >= %s AND done > 0 "
+                        "AND remaining > 0",
+                        [list(pending), self.started],
+                    )
+                    rows = cr.fetchall()
+                if rows:
+                    cron_id, done, remaining = rows[0]
+                    os.kill(pid, signal.SIGKILL)
+                    self.kills.append((pending.pop(cron_id), pid, done, remaining))
+                    bench_data.log(
+                        f"killed the cron worker {pid} (SIGKILL) in the middle of the "
+                        f"{self.kills[-1][0]}: {done} done, {remaining} to go"
+                    )
+        finally:
+            conn.close()
+
+
+def wait_crons(dbname, crons, since, timeout):
+    """Wait until the three crons have finished a run since ``since`` (their last call moved)
+    and none is running. Returns the seconds waited, or None on timeout."""
+    started = time.time()
+    conn = psycopg2.connect(dbname=dbname)
+    conn.autocommit = True
+    try:
+        while time.time() - started < timeout:
+            with conn.cursor() as cr:
+                cr.execute(
+                    "SELECT count(*) FROM ir_cron WHERE id = ANY(%s) AND lastcall >= %s",
+                    [list(crons.values()), since],
+                )
+                finished = cr.fetchone()[0]
+                cr.execute(
+                    "SELECT count(*) FROM pg_locks lock JOIN pg_class rel "
+                    "ON rel.oid = lock.relation WHERE rel.relname = 'ir_cron' "
+                    "AND lock.mode = 'RowShareLock' AND lock.database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND lock.pid <> pg_backend_pid()"
+                )
+                busy = cr.fetchone()[0]
+            if finished == len(crons) and not busy:
+                return time.time() - started
+            time.sleep(1)
+    finally:
+        conn.close()
+    return None
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def checks(registry, reps, crons, since):
+    """Counted in the database once the server stopped."""
+    logged = [entry for rep in reps for entry in rep.logged]
+    result = {}
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        cr.execute(
+            "SELECT id, summary FROM sales_followup_log WHERE summary LIKE 'Load bench_rep_%%'"
+        )
+        stored = dict(cr.fetchall())
+        result["logs_saved"] = len(logged)
+        result["logs_stored"] = len(stored)
+        result["logs_lost"] = sum(1 for summary, log_id in logged if stored.get(log_id) != summary)
+        result["logs_unexpected"] = len(set(stored) - {log_id for _summary, log_id in logged})
+        followup_type = env["crm.lead"]._followup_activity_type_id()
+        cr.execute(
+            """
+            SELECT count(*) FILTER (WHERE open AND followups <> 1),
+                   count(*) FILTER (WHERE open AND followups = 0),
+                   count(*) FILTER (WHERE open AND followups > 1),
+                   count(*) FILTER (WHERE NOT open AND followups > 0),
+                   count(*) FILTER (WHERE open)
+              FROM (
+                    SELECT lead.active AND lead.user_id IS NOT NULL
+                           AND lead.followup_in_pool IS NOT TRUE
+                           AND lead.followup_status IN ('to_contact', 'in_progress', 'converted')
+                           AS open,
+                           count(activity.id) AS followups
+                      FROM crm_lead lead
+                      LEFT JOIN mail_activity activity
+                             ON activity.res_model = 'crm.lead' AND activity.res_id = lead.id
+                            AND activity.activity_type_id = %s AND activity.active
+                  GROUP BY lead.id
+                   ) per_lead
+            """,
+            [followup_type],
+        )
+        (
+            result["open_not_one"],
+            result["open_none"],
+            result["open_several"],
+            result["closed_with_followup"],
+            result["open_leads"],
+        ) = cr.fetchone()
+        Risk = env["sales.followup.risk"]
+        cr.execute(Risk._desired_risks_sql(odoo.tools.SQL("TRUE"), Risk._rule_params()))
+        desired = {tuple(row) for row in cr.fetchall()}
+        cr.execute(
+            "SELECT risk.lead_id, risk.type_id FROM sales_followup_risk risk "
+            "JOIN sales_followup_risk_type rtype ON rtype.id = risk.type_id "
+            "WHERE risk.state = 'open' AND rtype.automatic"
+        )
+        found = set(cr.fetchall())
+        result["risks_open"] = len(found)
+        result["risks_missing"] = len(desired - found)
+        result["risks_extra"] = len(found - desired)
+        Lead = env["crm.lead"]
+        cr.execute(Lead._followup_pool_candidates_sql(Lead._followup_pool_params()))
+        result["left_to_reclaim"] = sum(1 for row in cr.fetchall() if row[1] <= row[2])
+        cr.execute(
+            "SELECT count(*) FROM sales_followup_ownership WHERE how = 'reclaimed' "
+            "AND create_date >= %s",
+            [since],
+        )
+        result["reclaimed"] = cr.fetchone()[0]
+        cr.execute(
+            "SELECT count(*) FROM sales_followup_ownership WHERE how = 'claimed' "
+            "AND create_date >= %s",
+            [since],
+        )
+        result["claimed"] = cr.fetchone()[0]
+        cr.execute(
+            "SELECT count(*), count(*) FILTER (WHERE followup_digest_date IS NOT NULL) "
+            "FROM res_users WHERE login LIKE 'bench_rep_%%' AND active"
+        )
+        result["digest_users"], result["digest_sent"] = cr.fetchone()
+        cr.execute(
+            "SELECT cron_id, count(*), sum(done) FROM ir_cron_progress "
+            "WHERE cron_id = ANY(%s) AND create_date >= %s GROUP BY cron_id",
+            [list(crons.values()), since],
+        )
+        result["cron_runs"] = {row[0]: (row[1], row[2]) for row in cr.fetchall()}
+    return result
+
+
+def server_log_counts(text):
+    retried = defaultdict(int)
+    for code in re.findall(r"odoo\.service\.model: (\w+), \d+ tries left", text):
+        retried[code] += 1
+    gave_up = len(re.findall(r"maximum number of tries reached", text))
+    fallback = len(re.findall(r"retrying with a read/write cursor", text))
+    tracebacks = len(re.findall(r"^Traceback", text, re.MULTILINE))
+    errors = re.findall(r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) \S+ ([^\n]{0,160})", text, re.MULTILINE)
+    return {
+        "retried": dict(retried),
+        "gave_up": gave_up,
+        "fallback": fallback,
+        "tracebacks": tracebacks,
+        "errors": errors,
+    }
+
+
+def print_table(stats, seconds):
+    print(
+        f"{'request':22} {'count':>6} {'/s':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>7} {'refused':>8}"
+    )
+    kinds = sorted(
+        set(stats.times) | set(stats.errors) | set(stats.refused),
+        key=lambda kind: (kind in STOCK_KINDS, kind),
+    )
+    for kind in kinds:
+        times = stats.times[kind]
+        print(
+            f"{kind:22} {len(times):6d} {len(times) / seconds:6.2f} "
+            f"{percentile(times, 0.50) * 1000:8.0f} {percentile(times, 0.95) * 1000:8.0f} "
+            f"{percentile(times, 0.99) * 1000:8.0f} {len(stats.errors[kind]):7d} "
+            f"{len(stats.refused[kind]):8d}"
+        )
+
+
+def main():
+    args, registry = bench_data.open_database(__doc__.split("\n\n")[0], arguments)
+    dbname = f"{args.database}_load"
+    registry = bench_data.copy_database(args.database, dbname)
+    bench_data.log(f"copied the generated database to {dbname}")
+    run = prepare(registry, args.users, args.seed)
+    bench_data.release(dbname)
+    replica_port = None
+    if args.replica:
+        import bench_replica  # noqa: PLC0415
+
+        replica_port = bench_replica.ensure_replica()["port"]
+        bench_replica.wait_caught_up(600)
+    logfile = os.path.join(os.path.dirname(args.config), f"load-{dbname}.log")
+    server = Server(args, dbname, logfile, replica_port)
+    bench_data.log(f"starting Odoo: {args.workers} workers, 1 cron worker, log in {logfile}")
+    server.start()
+    bench_data.log("server up; the salespeople log in")
+    stats = Stats()
+    clients = []
+    for session in run["sessions"]:
+        client = Client(server.url, dbname, session["login"], stats)
+        client.authenticate()
+        clients.append(client)
+    manager = Client(server.url, dbname, "admin", stats)
+    manager.authenticate()
+    # Warm-up (not measured): every worker loads the registry, views and report assets.
+    warm = Stats()
+    for client in clients[: args.workers * 2] + [manager]:
+        client.stats = warm
+        Rep(client, run["sessions"][0], {"think": 0, "risk_types": run["risk_types"]}, 0).today()
+        client.stats = stats
+    manager.stats = warm
+    funnel_pivot(manager)
+    history_pdf(manager, run["sessions"][0]["leads"][0])
+    manager.stats = stats
+    bench_data.log(f"warm-up done ({sum(map(len, warm.errors.values()))} errors)")
+
+    since = datetime.utcnow().replace(microsecond=0)
+    watch = CronWatch(server, dbname, run["crons"])
+    watch.started = since - timedelta(minutes=5)
+    watch.start()
+    info = {
+        "deadline": time.time() + args.seconds,
+        "think": args.think,
+        "risk_types": run["risk_types"],
+    }
+    reps = [
+        Rep(client, session, info, args.seed + index)
+        for index, (client, session) in enumerate(zip(clients, run["sessions"], strict=True))
+    ]
+    boss = Manager(manager, run["sessions"][0]["leads"], info, args.seed - 1)
+    bench_data.log(f"{len(reps)} salespeople and the manager at work for {args.seconds} s")
+    started = time.time()
+    for thread in [*reps, boss]:
+        thread.start()
+    for thread in [*reps, boss]:
+        thread.join()
+    elapsed = time.time() - started
+    bench_data.log(f"load done in {elapsed:.0f} s; waiting for the crons to finish")
+    waited = wait_crons(dbname, run["crons"], since - timedelta(minutes=5), timeout=1800)
+    bench_data.log(
+        "crons finished" if waited is not None else "the crons did not finish within 30 min"
+    )
+    replica_report = None
+    if args.replica:
+        replica_report = replica_demo(manager, dbname, replica_port, run)
+    watch.stop_event.set()
+    watch.join()
+    server.stop()
+    log_counts = server_log_counts(server.log_text())
+    registry = odoo.modules.registry.Registry(dbname)
+    result = checks(registry, reps, run["crons"], since - timedelta(minutes=5))
+    bench_data.release(dbname)
+    report(args, stats, elapsed, result, log_counts, watch, reps, replica_report, waited)
+
+
+def replica_demo(client, dbname, port, run):
+    """Where each request ran, from each server's own table statistics."""
+    import bench_replica  # noqa: PLC0415
+
+    tables = ["crm_lead", "sales_followup_log", "crm_stage", "res_users"]
+    lead = run["sessions"][0]["leads"][0]
+
+    def measured(action):
+        bench_replica.wait_caught_up(120)
+        before = {
+            "primary": bench_replica.table_stats(5432, dbname, tables),
+            "replica": bench_replica.table_stats(port, dbname, tables),
+        }
+        action()
+        bench_replica.wait_stats_flushed()
+        after = {
+            "primary": bench_replica.table_stats(5432, dbname, tables),
+            "replica": bench_replica.table_stats(port, dbname, tables),
+        }
+        return {
+            server: bench_replica.stats_delta(before[server], after[server])
+            for server in ("primary", "replica")
+        }
+
+    lines = []
+    for name, action in (
+        ("funnel pivot", lambda: funnel_pivot(client)),
+        ("funnel PDF", lambda: funnel_pdf(client)),
+        ("history PDF", lambda: history_pdf(client, lead)),
+        (
+            "log a follow-up",
+            lambda: Rep(client, run["sessions"][0], {"risk_types": []}, 1).log_followup(lead),
+        ),
+    ):
+        lines.append((name, measured(action)))
+    return lines
+
+
+def report(args, stats, elapsed, result, log_counts, watch, reps, replica_report, waited):
+    print()
+    print(
+        f"{args.users} salespeople + 1 manager, {elapsed:.0f} s, {args.workers} HTTP workers, "
+        f"1 cron worker, think time {args.think:.1f} s on average"
+        + (", read-only requests on a streaming replica" if args.replica else "")
+    )
+    print()
+    print_table(stats, elapsed)
+    ours = stats.times["log_followup"]
+    print()
+    for kind in STOCK_KINDS:
+        stock = stats.times[kind]
+        if ours and stock:
+            print(
+                f"logging p95 / {kind} p95: {percentile(ours, 0.95) / percentile(stock, 0.95):.2f}"
+            )
+    errors = {kind: values for kind, values in stats.errors.items() if values}
+    print()
+    print(f"errors reaching a client: {sum(map(len, errors.values()))}")
+    for kind, values in errors.items():
+        for message in sorted(set(values))[:5]:
+            print(f"  {kind}: {message}")
+    refused = {kind: values for kind, values in stats.refused.items() if values}
+    for kind, values in refused.items():
+        print(f"refused ({kind}): {len(values)}, e.g. {sorted(set(values))[0]}")
+    print(
+        f"serialization/lock failures retried by Odoo: {log_counts['retried'] or 0}; "
+        f"gave up (reached a client): {log_counts['gave_up']}"
+    )
+    print(
+        f"server log: {log_counts['tracebacks']} tracebacks, {len(log_counts['errors'])} "
+        f"ERROR lines, {log_counts['fallback']} read-only requests retried on the primary"
+    )
+    for line in sorted(set(log_counts["errors"]))[:8]:
+        print(f"  {line}")
+    print()
+    print(
+        "cron worker peak RSS: "
+        + ", ".join(f"{pid}: {mb:.0f} MB" for pid, mb in sorted(watch.peak.items()))
+    )
+    for name, pid, done, remaining in watch.kills:
+        print(f"killed cron worker {pid} mid-{name} ({done} done, {remaining} to go)")
+    print(
+        "crons finished after the load: "
+        + (f"{waited:.0f} s" if waited is not None else "NO (timeout)")
+    )
+    print()
+    print(
+        f"follow-up logs: {result['logs_saved']} saved, {result['logs_stored']} in the database, "
+        f"{result['logs_lost']} lost, {result['logs_unexpected']} unexpected "
+        f"({sum(rep.tapped for rep in reps)} double taps)"
+    )
+    print(
+        f"open leads {result['open_leads']}: {result['open_not_one']} without exactly one open "
+        f"Follow-up ({result['open_none']} none, {result['open_several']} several); "
+        f"{result['closed_with_followup']} closed or pool leads with one"
+    )
+    print(
+        f"risks: {result['risks_open']} open automatic, {result['risks_missing']} missing and "
+        f"{result['risks_extra']} extra against the rules"
+    )
+    print(
+        f"pool: {result['reclaimed']} reclaimed, {result['claimed']} claimed, "
+        f"{result['left_to_reclaim']} left to reclaim"
+    )
+    print(f"digests: {result['digest_sent']} of {result['digest_users']} salespeople marked sent")
+    if replica_report:
+        print()
+        print("where each request ran (rows read from the tables, per server's statistics):")
+        for name, delta in replica_report:
+            print(f"  {name:18} primary {delta['primary']}  replica {delta['replica']}")
+    goals = {
+        "no error reached a client": not errors and not log_counts["gave_up"],
+        "no log lost": result["logs_lost"] == 0 and result["logs_unexpected"] == 0,
+        "one open Follow-up per open lead": result["open_not_one"] == 0
+        and result["closed_with_followup"] == 0,
+        "logging p95 <= 1.3x stock p95": bool(ours)
+        and all(
+            percentile(ours, 0.95) <= 1.3 * percentile(stats.times[kind], 0.95)
+            for kind in STOCK_KINDS
+            if stats.times[kind]
+        ),
+        "crons finished, nothing left": waited is not None
+        and result["left_to_reclaim"] == 0
+        and not result["risks_missing"]
+        and not result["risks_extra"],
+    }
+    print()
+    for goal, ok in goals.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {goal}")
+    if not all(goals.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
