@@ -1,6 +1,8 @@
 from odoo import http
 from odoo.http import content_disposition, request
 
+from .replica import primary_if_missing
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -18,12 +20,8 @@ class FunnelReportController(http.Controller):
         Only read, on a database replica when there is one. The dialog was saved on the
         primary database just before the download: a replica that has not caught up with it yet
         does not have it, and then the dialog and the figures are read on the primary."""
-        env = request.env
-        if not env["sales.followup.funnel.wizard"].browse(wizard_id).exists() and env.cr.readonly:
-            env.cr.rollback()
-            with env.registry.cursor() as cr:
-                return self._funnel_xlsx_response(env(cr=cr), wizard_id)
-        return self._funnel_xlsx_response(env, wizard_id)
+        with primary_if_missing("sales.followup.funnel.wizard", [wizard_id]) as env:
+            return self._funnel_xlsx_response(env, wizard_id)
 
     def _funnel_xlsx_response(self, env, wizard_id):
         wizard = env["sales.followup.funnel.wizard"].browse(wizard_id).exists()

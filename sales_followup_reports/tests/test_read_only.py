@@ -1,21 +1,28 @@
 """With a database replica (``--db_replica_host``), Odoo runs the read-only routes (the reports'
-``/report/pdf|html/...``, the funnel's XLSX download) and the ``@api.readonly`` methods (the
-pivot's and graph's ``web_read_group``, the lists' ``web_search_read``...) on the replica, in a
-transaction PostgreSQL refuses to write in; a write fails there and the request is run again on
-the primary, with a warning in the server log. The reports write nothing: the funnel analysis,
-the pool analysis, the printed funnel and lead history, and the XLSX."""
+``/report/pdf|html/...``, the web client's downloads of the funnel and lead history PDFs, the
+funnel's XLSX download) and the ``@api.readonly`` methods (the pivot's and graph's
+``web_read_group``, the lists' ``web_search_read``...) on the replica, in a transaction
+PostgreSQL refuses to write in; a write fails there and the request is run again on the
+primary, with a warning in the server log. The reports write nothing: the funnel analysis, the
+pool analysis, the printed funnel and lead history, and the XLSX."""
 
+import html
 import io
+import json
 import logging
+import socket
 from unittest.mock import patch
 
 import openpyxl
 
+from odoo import http
+from odoo.http import content_disposition
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
 from odoo.addons.sales_followup.tests.common import read_only_transaction, request_cursors
 
+from ..controllers.report import READ_ONLY_REPORTS, read_only_report
 from .common import FunnelCommon
 from .test_report_print import flat, pdf_pages
 
@@ -260,3 +267,181 @@ class TestReadOnlyRoutes(ReadOnlyCommon, HttpCase):
         self.assertEqual(self._kpis(xlsx)["New leads"], 6, "made on the read-write transaction")
         self.assertEqual(cursors, ["ro", "ro", "rw"])
         self.assertIn("read-only transaction, retrying with a read/write cursor", logs.output[0])
+
+
+@tagged("post_install", "-at_install")
+class TestReadOnlyDownloads(ReadOnlyCommon, HttpCase):
+    """The web client's PDF downloads (``/report/download``): those of the funnel and the lead
+    history run on read-only transactions, every other one as in Odoo."""
+
+    FUNNEL = "sales_followup_reports.report_followup_funnel"
+    HISTORY = "sales_followup_reports.report_lead_followup_history"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # wkhtmltopdf would fetch the report's CSS from this server, which cannot answer it
+        # while the download holds the test transaction: point it at an address that refuses
+        # at once, and the PDF prints unstyled.
+        nowhere = socket.socket()
+        cls.addClassCleanup(nowhere.close)
+        nowhere.bind(("127.0.0.1", 0))
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "report.url", f"http://127.0.0.1:{nowhere.getsockname()[1]}"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(self.manager.login, self.manager.login)
+        # The session's first request records the device (on a read-write transaction).
+        self.make_jsonrpc_request("/web/session/get_session_info")
+        self.wizard = self._wizard()
+        self.env.flush_all()
+
+    def _download(self, url, report_type="qweb-pdf", context=None):
+        """The download as the web client asks for it: the report's URL and type, the user's
+        context. In tests Odoo renders a PDF report as HTML unless told otherwise."""
+        return self.url_open(
+            "/report/download",
+            data={
+                "data": json.dumps([url, report_type]),
+                "context": json.dumps({"lang": "en_US", "tz": "UTC", **(context or {})}),
+                "token": "dummy-because-api-expects-one",
+                "csrf_token": http.Request.csrf_token(self),
+            },
+            timeout=60,
+        )
+
+    def assertDownloaded(self, response, filename):
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertEqual(
+            response.headers["Content-Disposition"], content_disposition(f"{filename}.pdf")
+        )
+
+    def assertErrorPage(self, response, error):
+        """Odoo's error page of a failed download: its JSON error, HTML-escaped."""
+        self.assertEqual(response.status_code, 200)
+        page = json.loads(html.unescape(response.text))
+        self.assertEqual(page["message"], "Odoo Server Error")
+        self.assertEqual(page["data"]["name"], error)
+
+    def test_pdfs_download_on_read_only_transactions(self):
+        pdf = {"force_report_rendering": True}
+        with (
+            self.assertNoLogs("odoo.http", logging.WARNING),
+            request_cursors(self.registry) as cursors,
+        ):
+            funnel = self._download(f"/report/pdf/{self.FUNNEL}/{self.wizard.id}", context=pdf)
+            history = self._download(f"/report/pdf/{self.HISTORY}/{self.l3.id}", context=pdf)
+        # Each download: one transaction to find the route, one to run it, both read-only.
+        self.assertEqual(cursors, ["ro"] * 4)
+        self.assertDownloaded(funnel, "Follow-up funnel 2026-01-01 - 2026-03-31")
+        self.assertTrue(funnel.content.startswith(b"%PDF-"))
+        self.assertFunnelFigures(flat("\n".join(pdf_pages(funnel.content))))
+        self.assertDownloaded(history, f"Follow-up history - {self.l3.followup_code}")
+        history_text = flat("\n".join(pdf_pages(history.content)))
+        self.assertIn("Contact on 2026-02-01 10:00:00", history_text)
+
+    def test_a_dialog_the_replica_does_not_have_yet(self):
+        """The dialog saved on the primary a moment ago is not on the replica yet: the funnel
+        is read on the primary, with the same file name; a dialog on neither fails there as
+        in Odoo."""
+        Wizard = type(self.env["sales.followup.funnel.wizard"])
+        exists = Wizard.exists
+
+        def exists_on_the_primary(records):
+            return records.browse() if records.env.cr.readonly else exists(records)
+
+        with (
+            patch.object(Wizard, "exists", exists_on_the_primary),
+            self.assertNoLogs("odoo.http", logging.WARNING),
+            self.assertLogs("odoo.addons.web.controllers.report", logging.WARNING) as logs,
+            request_cursors(self.registry) as cursors,
+        ):
+            funnel = self._download(f"/report/pdf/{self.FUNNEL}/{self.wizard.id}")
+            missing = self._download(f"/report/pdf/{self.FUNNEL}/{self.wizard.id + 1}")
+        self.assertEqual(cursors, ["ro", "ro", "rw"] * 2)
+        self.assertDownloaded(funnel, "Follow-up funnel 2026-01-01 - 2026-03-31")
+        self.assertFunnelFigures(flat(funnel.text))
+        self.assertErrorPage(missing, "odoo.exceptions.MissingError")
+        self.assertEqual(len(logs.output), 1)
+        self.assertIn(f"Error while generating report {self.FUNNEL}", logs.output[0])
+
+    def test_a_write_on_a_read_only_download_is_run_again_on_the_primary(self):
+        """Our reports write nothing; if one did, the download would fail on the replica and
+        Odoo would make it again on the primary, with a warning, instead of an error page."""
+        Report = type(self.env["report.sales_followup_reports.report_followup_funnel"])
+        get_report_values = Report._get_report_values
+
+        def writing_report_values(report, docids, data=None):
+            report.env["ir.config_parameter"].sudo().set_param("sales_followup.test_write", "1")
+            report.env.flush_all()
+            return get_report_values(report, docids, data=data)
+
+        with (
+            patch.object(Report, "_get_report_values", writing_report_values),
+            self.assertLogs("odoo.http", logging.WARNING) as logs,
+            self.assertLogs("odoo.addons.web.controllers.report", logging.WARNING),
+            request_cursors(self.registry) as cursors,
+        ):
+            funnel = self._download(f"/report/pdf/{self.FUNNEL}/{self.wizard.id}")
+        self.assertEqual(cursors, ["ro", "ro", "rw"])
+        self.assertIn("read-only transaction, retrying with a read/write cursor", logs.output[0])
+        self.assertDownloaded(funnel, "Follow-up funnel 2026-01-01 - 2026-03-31")
+        self.assertFunnelFigures(flat(funnel.text))
+
+    def test_other_downloads_as_in_odoo(self):
+        """Odoo's own reports, other report types and malformed requests: read-write, as in
+        Odoo, with its file names and its error page."""
+        company = self.env.company
+        with (
+            self.assertNoLogs("odoo.http", logging.WARNING),
+            self.assertLogs("odoo.addons.web.controllers.report", logging.WARNING) as logs,
+            request_cursors(self.registry) as cursors,
+        ):
+            preview = self._download(f"/report/pdf/web.preview_internalreport/{company.id}")
+            unknown = self._download(f"/report/pdf/{self.HISTORY}x/{self.l3.id}")
+            too_deep = self._download(f"/report/pdf/{self.HISTORY}/{self.l3.id}/1")
+        self.assertEqual(cursors, ["ro", "rw"] * 3)
+        self.assertDownloaded(preview, "Preview Internal Report")
+        self.assertIn(company.name, preview.text)
+        self.assertErrorPage(unknown, "builtins.ValueError")
+        self.assertErrorPage(too_deep, "builtins.ValueError")
+        self.assertEqual(len(logs.output), 2)
+
+    def test_read_only_reports_store_no_attachment(self):
+        """Printing them writes nothing: no copy of the PDF is kept."""
+        Report = self.env["ir.actions.report"]
+        for name in READ_ONLY_REPORTS:
+            report = Report._get_report_from_name(name)
+            self.assertTrue(report, name)
+            self.assertFalse(report.attachment or report.attachment_use, name)
+
+    def test_read_only_downloads(self):
+        """Which downloads run on a read-only transaction (decided before any is open)."""
+        lead = f"/report/pdf/{self.HISTORY}/{self.l3.id}"
+        ours = {
+            (lead, "qweb-pdf"): (self.HISTORY, self.l3.ids),
+            (f"{lead},{self.l1.id}", "qweb-pdf"): (self.HISTORY, (self.l3 | self.l1).ids),
+            (f"{lead}?context=%7B%7D", "qweb-pdf"): (self.HISTORY, self.l3.ids),
+            (f"/report/pdf/{self.FUNNEL}?options=%7B%7D", "qweb-pdf"): (self.FUNNEL, []),
+            (f"http://example.com/report/pdf/{self.FUNNEL}/1", "qweb-pdf"): (self.FUNNEL, [1]),
+        }
+        for (url, report_type), target in ours.items():
+            self.assertEqual(read_only_report(json.dumps([url, report_type])), target, url)
+        for data in [
+            ["/report/pdf/base.report_ir_model_overview/1", "qweb-pdf"],
+            [f"/report/text/{self.HISTORY}/1", "qweb-text"],
+            [f"/report/html/{self.HISTORY}/1", "qweb-html"],
+            [lead, "qweb-text"],
+            [f"{lead}/1", "qweb-pdf"],
+            [f"/report/pdf/{self.HISTORY}/1²", "qweb-pdf"],
+            [f"/web/report/pdf/{self.HISTORY}/1", "qweb-pdf"],
+            [lead],
+            {lead: 1, "qweb-pdf": 2},
+            [1, "qweb-pdf"],
+        ]:
+            self.assertIsNone(read_only_report(json.dumps(data)), data)
+        for data in ["", "[", None]:
+            self.assertIsNone(read_only_report(data), data)
