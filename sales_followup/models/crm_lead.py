@@ -1003,7 +1003,10 @@ class CrmLead(models.Model):
 
     def _followup_risk_refresh(self):
         """Recompute the risk level, the lost-candidate flag and the open risk types of these
-        leads from their open risks, in three statements."""
+        leads from their open risks, in three statements. The open risks are read by the
+        leads' ids on their own (not joined lead by lead), so that a scan batch of thousands of
+        leads keeps its plan whatever PostgreSQL's statistics of the fast-growing risk table
+        say at that moment."""
         if not self.ids:
             return
         self.env["sales.followup.risk"].flush_model(["lead_id", "type_id", "state"])
@@ -1012,17 +1015,23 @@ class CrmLead(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH level AS (
+                WITH open_risk AS MATERIALIZED (
+                    SELECT risk.lead_id,
+                           MAX(CASE rtype.severity WHEN 'high' THEN 2 WHEN 'watch' THEN 1 END)
+                               AS rank,
+                           BOOL_OR(risk.type_id = %(no_reply)s) AS candidate
+                      FROM sales_followup_risk risk
+                      JOIN sales_followup_risk_type rtype ON rtype.id = risk.type_id
+                     WHERE risk.lead_id = ANY(%(ids)s) AND risk.state = 'open'
+                  GROUP BY risk.lead_id
+                ), level AS (
                     SELECT lead.id,
-                           CASE MAX(CASE rtype.severity WHEN 'high' THEN 2 WHEN 'watch' THEN 1 END)
-                                WHEN 2 THEN 'high' WHEN 1 THEN 'watch' ELSE 'none' END AS level,
-                           COALESCE(BOOL_OR(risk.type_id = %(no_reply)s), FALSE) AS candidate
+                           CASE open_risk.rank WHEN 2 THEN 'high' WHEN 1 THEN 'watch'
+                                ELSE 'none' END AS level,
+                           COALESCE(open_risk.candidate, FALSE) AS candidate
                       FROM crm_lead lead
-                      LEFT JOIN sales_followup_risk risk
-                             ON risk.lead_id = lead.id AND risk.state = 'open'
-                      LEFT JOIN sales_followup_risk_type rtype ON rtype.id = risk.type_id
+                      LEFT JOIN open_risk ON open_risk.lead_id = lead.id
                      WHERE lead.id = ANY(%(ids)s)
-                  GROUP BY lead.id
                 )
                 UPDATE crm_lead
                    SET followup_risk_level = level.level, followup_lost_candidate = level.candidate
@@ -1043,6 +1052,7 @@ class CrmLead(models.Model):
                    AND NOT EXISTS (SELECT 1 FROM sales_followup_risk risk
                                     WHERE risk.lead_id = rel.crm_lead_id
                                       AND risk.type_id = rel.risk_type_id
+                                      AND risk.lead_id = ANY(%(ids)s)
                                       AND risk.state = 'open')
                 """,
                 ids=ids,
