@@ -62,9 +62,7 @@ class CrmLead(models.Model):
             self._name,
             SQL.identifier(lead_alias, "id"),
             self._followup_activity_type_id(),
-            SQL(
-                " AND followup.res_id > %s AND followup.res_id <= %s", id_range[0], id_range[1]
-            )
+            SQL(" AND followup.res_id > %s AND followup.res_id <= %s", id_range[0], id_range[1])
             if id_range
             else SQL(),
         )
