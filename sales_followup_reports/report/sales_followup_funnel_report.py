@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -14,6 +16,9 @@ from odoo.addons.sales_followup.models.res_config_settings import (
 
 # Dimensions the printable report can break the funnel down by: the choices of the print
 # wizard's "Break Down By" field, whose selection translates the labels.
+# Leads at risk listed in the printed funnel (all of them are in the Risks list).
+RISK_LEADS_SHOWN = 100
+
 BREAKDOWNS = {
     "source_id": "Source",
     "industry_id": "Industry",
@@ -627,6 +632,7 @@ class SalesFollowupFunnelReport(models.Model):
             discipline.append({"label": names.get(user_id), **no_cohort, **figures})
         discipline.sort(key=lambda row: str(row["label"] or ""))
 
+        risk_leads, risk_leads_total = self._risk_lead_rows(lead_ids)
         wizard_field = self.env["sales.followup.funnel.wizard"]._fields["breakdown"]
         breakdown_label = dict(wizard_field._description_selection(self.env))[breakdown]
         return {
@@ -638,7 +644,15 @@ class SalesFollowupFunnelReport(models.Model):
             "breakdown": breakdown_rows,
             "lost_reasons": lost_reasons,
             "risks": risks,
-            "risk_leads": self._risk_lead_rows(lead_ids),
+            "risk_leads": risk_leads,
+            "risk_leads_note": self.env._(
+                "The %(shown)s most overdue of %(total)s leads at risk: the Follow-up Risks "
+                "list in Odoo has them all.",
+                shown=len(risk_leads),
+                total=risk_leads_total,
+            )
+            if risk_leads_total > len(risk_leads)
+            else None,
             "discipline": discipline,
             # One column specification per table, for the PDF and the XLSX
             "funnel_columns": self._funnel_columns(),
@@ -749,23 +763,54 @@ class SalesFollowupFunnelReport(models.Model):
         }
 
     @api.model
-    def _risk_lead_rows(self, lead_ids):
+    def _risk_lead_rows(self, lead_ids, limit=None):
         """The leads of ``lead_ids`` with an open risk, most overdue first, then the largest:
         customer, lead, its open risks, expected revenue, days its follow-up is overdue (0 when
-        it is not) and salesperson."""
-        risks = self.env["sales.followup.risk"].search(
-            [("state", "=", "open"), ("lead_id", "in", lead_ids)]
-        )
+        it is not) and salesperson; the first ``limit`` of them (a printed list of thousands
+        helps nobody: the Follow-up Risks list in Odoo has them all), and how many there are in all.
+        Chosen in one query, whatever the number of leads at risk."""
+        limit = limit or RISK_LEADS_SHOWN
         today = fields.Date.context_today(self)
+        self.env["crm.lead"].flush_model(
+            ["followup_next_date", "expected_revenue", "name", "followup_code"]
+        )
+        self.env["sales.followup.risk"].flush_model(["lead_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT lead.id, count(*) OVER ()
+                  FROM crm_lead lead
+                 WHERE lead.id IN %(lead_ids)s
+                   AND EXISTS (SELECT 1 FROM sales_followup_risk risk
+                                WHERE risk.lead_id = lead.id AND risk.state = 'open')
+              ORDER BY GREATEST(%(today)s::date - lead.followup_next_date, 0) DESC,
+                       lead.expected_revenue DESC NULLS LAST, lead.name, lead.followup_code
+                 LIMIT %(limit)s
+                """,
+                lead_ids=lead_ids.subselect(),
+                today=today,
+                limit=limit,
+            )
+        )
+        found = self.env.cr.fetchall()
+        total = found[0][1] if found else 0
+        leads = self.env["crm.lead"].browse([lead_id for lead_id, _total in found])
+        risks_of = defaultdict(list)
+        for risk in self.env["sales.followup.risk"].search(
+            [("state", "=", "open"), ("lead_id", "in", leads.ids)]
+        ):
+            risks_of[risk.lead_id.id].append(risk.id)
+        Risk = self.env["sales.followup.risk"]
         rows = []
-        for lead in risks.lead_id:
+        for lead in leads:
             due = lead.followup_next_date
-            lead_risks = risks.filtered(lambda risk, lead=lead: risk.lead_id == lead)
             rows.append(
                 {
                     "customer": lead.partner_id.display_name or lead.partner_name or None,
                     "lead": " ".join(filter(None, [lead.name, lead.followup_code])),
-                    "risks": ", ".join(lead_risks.sorted("severity").type_id.mapped("name")),
+                    "risks": ", ".join(
+                        Risk.browse(risks_of[lead.id]).sorted("severity").type_id.mapped("name")
+                    ),
                     "amount": lead.expected_revenue,
                     "currency": lead.company_currency,
                     "days_overdue": (today - due).days if due and due < today else 0,
@@ -773,7 +818,7 @@ class SalesFollowupFunnelReport(models.Model):
                 }
             )
         rows.sort(key=lambda row: (-row["days_overdue"], -row["amount"], row["lead"]))
-        return rows
+        return rows, total
 
 
 def _rate(numerator, denominator):

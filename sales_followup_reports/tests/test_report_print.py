@@ -9,10 +9,12 @@ wkhtmltopdf is): it reads the PDF's ToUnicode maps the way a PDF viewer's copy d
 import shutil
 import subprocess
 import tempfile
+from unittest.mock import patch
 
 from odoo.tests import tagged
 from odoo.tools import config
 
+from ..report import sales_followup_funnel_report as funnel_report
 from .common import FunnelCommon
 
 # Kangxi radicals and CJK radicals supplement: what a broken ToUnicode map gives for 户, 日...
@@ -152,6 +154,23 @@ class TestReportPrint(FunnelCommon):
         risks = text.split("Risks", 1)[1]
         for expected in (self.risk_type.name, "Watch", "Open", "New drawings"):
             self.assertIn(expected, risks)
+
+    def test_funnel_lists_the_most_overdue_leads_at_risk_and_counts_the_others(self):
+        wizard = self._wizard()
+        data = wizard.with_user(self.manager).get_report_data()
+        self.assertEqual(len(data["risk_leads"]), 2)
+        self.assertIsNone(data["risk_leads_note"], "all the leads at risk are listed")
+        with patch.object(funnel_report, "RISK_LEADS_SHOWN", 1):
+            data = wizard.with_user(self.manager).get_report_data()
+        self.assertEqual(
+            [row["customer"] for row in data["risk_leads"]],
+            ["宁波海达电子有限公司"],
+            "the most overdue one",
+        )
+        self.assertEqual(
+            data["risk_leads_note"],
+            "The 1 most overdue of 2 leads at risk: the Follow-up Risks list in Odoo has them all.",
+        )
 
     def test_funnel_lists_the_leads_at_risk(self):
         wizard = self._wizard()
