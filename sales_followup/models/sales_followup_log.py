@@ -202,6 +202,18 @@ class SalesFollowupLog(models.Model):
             )
             log.display_name = f"{log.lead_id.display_name or ''} · {day}".strip(" ·")
 
+    def init(self):
+        # What the funnel reads of a lead's logs (first contact, counts, answered, on rhythm)
+        # is in the index itself: a report of a quarter reads it without visiting the rows of
+        # millions of logs (an index-only scan instead of one heap visit per log).
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS sales_followup_log_lead_figures_index
+                ON sales_followup_log (lead_id)
+                INCLUDE (date, customer_responded, due_date, on_rhythm)
+            """
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         check_selection_values(self, vals_list, prefix="")

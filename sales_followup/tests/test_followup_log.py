@@ -8,6 +8,18 @@ from .common import FollowupCommon
 
 @tagged("post_install", "-at_install")
 class TestFollowupLog(FollowupCommon):
+    def test_logs_figures_index_covers_what_the_funnel_reads(self):
+        """The funnel reads a lead's logs from one index (index-only), on any database the
+        module was installed or updated on."""
+        self.env.cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'sales_followup_log' "
+            "AND indexname = 'sales_followup_log_lead_figures_index'"
+        )
+        definition = self.env.cr.fetchone()[0]
+        self.assertIn(
+            "(lead_id) INCLUDE (date, customer_responded, due_date, on_rhythm)", definition
+        )
+
     def test_log_closes_followup_and_schedules_next_by_grade(self):
         with self.frozen("2026-03-10 09:00:00"):
             lead = self._lead(followup_grade="b")

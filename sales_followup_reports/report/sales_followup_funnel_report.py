@@ -778,13 +778,19 @@ class SalesFollowupFunnelReport(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT lead.id, count(*) OVER ()
-                  FROM crm_lead lead
-                 WHERE lead.id IN %(lead_ids)s
-                   AND EXISTS (SELECT 1 FROM sales_followup_risk risk
-                                WHERE risk.lead_id = lead.id AND risk.state = 'open')
-              ORDER BY GREATEST(%(today)s::date - lead.followup_next_date, 0) DESC,
-                       lead.expected_revenue DESC NULLS LAST, lead.name, lead.followup_code
+                -- The leads at risk first, then only they are sorted (not all the leads).
+                WITH at_risk AS MATERIALIZED (
+                    SELECT lead.id,
+                           GREATEST(%(today)s::date - lead.followup_next_date, 0) AS overdue,
+                           lead.expected_revenue, lead.name, lead.followup_code
+                      FROM crm_lead lead
+                     WHERE lead.id IN %(lead_ids)s
+                       AND EXISTS (SELECT 1 FROM sales_followup_risk risk
+                                    WHERE risk.lead_id = lead.id AND risk.state = 'open')
+                )
+                SELECT id, count(*) OVER ()
+                  FROM at_risk
+              ORDER BY overdue DESC, expected_revenue DESC NULLS LAST, name, followup_code
                  LIMIT %(limit)s
                 """,
                 lead_ids=lead_ids.subselect(),
