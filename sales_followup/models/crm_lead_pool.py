@@ -243,6 +243,9 @@ class CrmLead(models.Model):
                 }
             )
             left_pool._followup_schedule_first_contact(now)
+            # Back under the rules (they skip the pool's leads): its risks show now, not after
+            # the nightly scan.
+            left_pool._followup_apply_risk_rules()
 
     def _followup_schedule_first_contact(self, now):
         """A first Follow-up for leads a salesperson just took, due within the first-contact

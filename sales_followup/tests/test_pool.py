@@ -11,7 +11,7 @@ from odoo.tests import Form, new_test_user, tagged
 from .common import FollowupCommon
 
 # Measured on Odoo 18.0 with PostgreSQL 15: one claim from the pool, caches warm.
-CLAIM_QUERIES = 48
+CLAIM_QUERIES = 51
 
 
 class PoolCommon(FollowupCommon):
@@ -300,6 +300,24 @@ class TestPoolClaim(PoolCommon):
         self.assertIn("Claimed from the pool by Wang Salesman", lead.message_ids[0].body)
         # Now the lead is the salesman's: its phone and logs are readable.
         self.assertTrue(lead.with_user(self.user_salesman).read(["phone", "followup_log_ids"]))
+
+    def test_claimed_lead_is_back_under_the_risk_rules_at_once(self):
+        """The rules skip the pool's leads: a lead claimed shows its risks at once (here its
+        customer has not answered since January), not after the nightly scan."""
+        self._enable_pool()
+        with self.frozen("2026-01-05 09:00:00"):
+            lead = self._lead(user=self.user_salesman_2)
+            self._log(lead, user=self.user_salesman_2, customer_responded=True)
+        with self.frozen("2026-03-05 09:00:00"):
+            lead._followup_to_pool("released", {lead.id: "Outside my region"})
+            self.env.flush_all()
+        self.assertFalse(lead.followup_risk_type_ids, "no risk while in the pool")
+        silent = self.env.ref("sales_followup.risk_type_silent")
+        with self.frozen("2026-04-20 09:00:00"):  # 105 days without an answer (rule: 90)
+            lead.with_user(self.user_salesman).action_followup_claim()
+            self.env.flush_all()
+        self.assertEqual(lead.followup_risk_type_ids, silent)
+        self.assertEqual(lead.followup_risk_level, silent.severity)
 
     def test_before_claiming_only_the_public_fields(self):
         self._enable_pool()
