@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from odoo.addons.sales_followup.models.crm_lead import (
     FOLLOWUP_GRADES,
@@ -648,8 +648,8 @@ class SalesFollowupFunnelReport(models.Model):
             "risk_leads_note": self.env._(
                 "The %(shown)s most overdue of %(total)s leads at risk: the Follow-up Risks "
                 "list in Odoo has them all.",
-                shown=len(risk_leads),
-                total=risk_leads_total,
+                shown=formatLang(self.env, len(risk_leads), digits=0),
+                total=formatLang(self.env, risk_leads_total, digits=0),
             )
             if risk_leads_total > len(risk_leads)
             else None,

@@ -162,6 +162,9 @@ class TestReportPrint(FunnelCommon):
         self.assertIsNone(data["risk_leads_note"], "all the leads at risk are listed")
         with patch.object(funnel_report, "RISK_LEADS_SHOWN", 1):
             data = wizard.with_user(self.manager).get_report_data()
+        report = self.env["sales.followup.funnel.report"]
+        rows, total = report._risk_lead_rows(report._search([]), limit=1)
+        self.assertEqual((len(rows), total), (1, 2))
         self.assertEqual(
             [row["customer"] for row in data["risk_leads"]],
             ["宁波海达电子有限公司"],
