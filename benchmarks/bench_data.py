@@ -28,6 +28,19 @@ def log(message):
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def rss_mb(pid="self"):
+    """Resident memory of the process ``pid`` (this one by default) in MB, None once it is
+    gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def populated(env):
     env.cr.execute("SELECT count(*) FROM crm_lead WHERE name LIKE 'Bench lead %%'")
     return env.cr.fetchone()[0]

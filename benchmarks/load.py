@@ -312,17 +312,6 @@ class Server:
         return None
 
 
-def rss_mb(pid):
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
 # ------------------------------------------------------------------------------------------
 # The clients
 # ------------------------------------------------------------------------------------------
@@ -789,7 +778,7 @@ class CronWatch(threading.Thread):
             while not self.stop_event.wait(0.2):
                 pid = self.server.cron_worker_pid()
                 if pid:
-                    mb = rss_mb(pid)
+                    mb = bench_data.rss_mb(pid)
                     if mb:
                         self.peak[pid] = max(self.peak.get(pid, 0), mb)
                 if not pending or not pid:

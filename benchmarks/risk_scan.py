@@ -124,28 +124,19 @@ def run_scan(registry):
         cr.commit()  # pylint: disable=invalid-commit
         Risk = env["sales.followup.risk"].with_context(ir_cron_progress_id=progress.id)
         batch_times = []
-        memory = [rss_mb()]
+        memory = [bench_data.rss_mb()]
         started = time.perf_counter()
         while True:
             batch_started = time.perf_counter()
             Risk._cron_followup_risk_scan()
             cr.commit()  # pylint: disable=invalid-commit
             batch_times.append(time.perf_counter() - batch_started)
-            memory.append(rss_mb())
+            memory.append(bench_data.rss_mb())
             progress.invalidate_recordset()
             if not progress.remaining:
                 break
         elapsed = time.perf_counter() - started
         return elapsed, batch_times, memory
-
-
-def rss_mb():
-    """Resident memory of this process (the one running the cron's code), in MB."""
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def reference_params(env, params):

@@ -98,6 +98,21 @@ class FunnelCommon(TransactionCase):
         cls.q1 = (date(2026, 1, 1), date(2026, 3, 31))
 
     @classmethod
+    def _enable_pool(cls, since, days_a=3650):
+        """The customer pool switched on from ``since``: leads of grade A return to it after
+        ``days_a`` days without a contact, the others (and missed follow-ups) practically never."""
+        ICP = cls.env["ir.config_parameter"].sudo()
+        for key, value in {
+            "pool_enabled": "True",
+            "pool_enabled_date": since,
+            "pool_days_a": str(days_a),
+            "pool_days_b": "3650",
+            "pool_days_c": "3650",
+            "pool_missed_count": "50",
+        }.items():
+            ICP.set_param(f"sales_followup.{key}", value)
+
+    @classmethod
     @contextmanager
     def _frozen(cls, when):
         with freeze_time(when), patch.object(cls.env.cr, "now", lambda: datetime.now()):

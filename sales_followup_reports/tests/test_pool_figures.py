@@ -34,16 +34,7 @@ class TestPoolFigures(FunnelCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        ICP = cls.env["ir.config_parameter"].sudo()
-        for key, value in {
-            "pool_enabled": "True",
-            "pool_enabled_date": "2026-05-01",
-            "pool_days_a": "7",
-            "pool_days_b": "3650",
-            "pool_days_c": "3650",
-            "pool_missed_count": "50",
-        }.items():
-            ICP.set_param(f"sales_followup.{key}", value)
+        cls._enable_pool("2026-05-01", days_a=7)
         cls.p1 = cls._pool_lead("P1", "2026-04-01 09:00:00", cls.rep_a, "a")
         cls.p2 = cls._pool_lead("P2", "2026-04-01 09:00:00", cls.rep_a, "a")
         cls.p3 = cls._pool_lead("P3", "2026-04-01 09:00:00", cls.rep_b, "a")

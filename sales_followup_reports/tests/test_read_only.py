@@ -36,16 +36,7 @@ class ReadOnlyCommon(FunnelCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        ICP = cls.env["ir.config_parameter"].sudo()
-        for key, value in {
-            "pool_enabled": "True",
-            "pool_enabled_date": "2026-03-01",
-            "pool_days_a": "3650",
-            "pool_days_b": "3650",
-            "pool_days_c": "3650",
-            "pool_missed_count": "50",
-        }.items():
-            ICP.set_param(f"sales_followup.{key}", value)
+        cls._enable_pool("2026-03-01")
         with cls._frozen("2026-03-25 09:00:00"):
             cls.l7.with_user(cls.rep_a)._followup_release("Not our market")
             cls.env.flush_all()
