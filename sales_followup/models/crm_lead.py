@@ -469,6 +469,7 @@ class CrmLead(models.Model):
                 day = None
             today = fields.Date.context_today(self)
             if all(lead.followup_status == "dormant" for lead in self) and day and day > today:
+                self._followup_check_wakeup_horizon(day, today)
                 return vals
             raise UserError(
                 _(
@@ -945,11 +946,27 @@ class CrmLead(models.Model):
                     )
                 )
 
+    def _followup_check_wakeup_horizon(self, wakeup_date, today):
+        """A wake-up date is at most as far as the latest follow-up (a year, or the longest
+        rhythm): a lead asleep for longer is out of every rule (pool, risks) for good; such a
+        customer is lost (with the reason) rather than dormant."""
+        latest = self._followup_latest_deadline(today)
+        if wakeup_date > latest:
+            raise ValidationError(
+                _(
+                    "Wake-up Date: %(date)s is too far away (%(latest)s at the latest); mark the "
+                    "lead lost when the customer has no need for that long.",
+                    date=fields.Date.to_string(wakeup_date),
+                    latest=fields.Date.to_string(latest),
+                )
+            )
+
     def _followup_set_dormant(self, wakeup_date, note=False):
         self._followup_check_can_sleep()
         today = fields.Date.context_today(self)
         if not wakeup_date or wakeup_date <= today:
             raise ValidationError(_("Wake-up Date: choose a date after today."))
+        self._followup_check_wakeup_horizon(wakeup_date, today)
         self.sudo().write(
             {
                 "followup_status": "dormant",

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
 from odoo.tools import SQL, format_date
 
+from .sales_followup_log import _visible_text
 from .sales_followup_ownership import POOL_HOWS
 
 # The customer pool (公海) is its own concern: who holds a lead, when it goes back to its team
@@ -149,6 +150,9 @@ class CrmLead(models.Model):
                 criteria.append([("partner_id.commercial_partner_id", "in", list(partners))])
             domain = [
                 ("id", "not in", [lead.id for lead in self if isinstance(lead.id, int)]),
+                # Read as the superuser, so within the companies the user works in: a lead of
+                # another company of the group is none of their business.
+                ("company_id", "in", [*self.env.companies.ids, False]),
                 ("followup_status", "!=", "lost"),
                 "|",
                 ("followup_in_pool", "=", True),
@@ -210,10 +214,43 @@ class CrmLead(models.Model):
     def write(self, vals):
         if "user_id" not in vals:
             return super().write(vals)
+        self._followup_check_owner_write(vals["user_id"])
         previous = {lead.id: lead.user_id.id for lead in self}
         res = super().write(vals)
         self._followup_owner_changed(previous)
         return res
+
+    def _followup_check_owner_write(self, user_id):
+        """Salespeople change who holds a lead through the pool's doors: a lead in the pool is
+        claimed (team, limits, cooldown), and a lead they hold goes back with a reason
+        (Release to Pool), never by emptying its salesperson. Managers assign and reassign;
+        the doors themselves pass the ownership move in the context."""
+        if (
+            self.env.su
+            or self.env.context.get("sales_followup_ownership")
+            or self._followup_is_manager()
+        ):
+            return
+        self.check_access("write")
+        in_pool = self.filtered("followup_in_pool")
+        if in_pool:
+            raise UserError(
+                _(
+                    "Salesperson: %s is in the pool; claim it from the pool (Pool > Claim).",
+                    in_pool[0].display_name,
+                )
+            )
+        if not user_id:
+            held = self.filtered("user_id")
+            if held:
+                raise UserError(
+                    _(
+                        "Salesperson: %s cannot be left without a salesperson; release it to the "
+                        "pool with a reason (Release to Pool), or ask a sales manager to assign "
+                        "it.",
+                        held[0].display_name,
+                    )
+                )
 
     def _followup_owner_changed(self, previous):
         """Record the new ownership periods of the leads whose salesperson changed, and take
@@ -463,11 +500,14 @@ class CrmLead(models.Model):
         previous = {lead.id: lead.user_id for lead in leads}
         groups = defaultdict(lambda: leads.browse())
         for lead in leads:
-            groups[(previous[lead.id].id, reasons[lead.id])] |= lead
-        for (user_id, reason), group in groups.items():
+            groups[(previous[lead.id].id, reasons[lead.id], lead.company_id.id)] |= lead
+        for (user_id, reason, company_id), group in groups.items():
             group.with_context(tracking_disable=True, sales_followup_ownership=(how, reason)).write(
                 {
                     "user_id": False,
+                    # Odoo empties the company of a lead with neither salesperson nor a team
+                    # of a company: a pool lead stays in its company's pool.
+                    "company_id": company_id,
                     "followup_in_pool": True,
                     "followup_pool_date": now,
                     "followup_pool_reason": reason,
@@ -484,6 +524,10 @@ class CrmLead(models.Model):
             bodies[lead.id] = lang_lead._followup_pool_message(how, user, reasons[lead.id])
         leads._message_log_batch(bodies=bodies)
         leads._followup_apply_risk_rules()
+        # What the move leaves to recompute (the team's lead properties among others) is
+        # computed now, as the superuser: at the end of the request it would be computed as the
+        # salesperson who released the lead, who no longer reads it once in the pool.
+        leads.env.flush_all()
 
     def _followup_pool_message(self, how, user, reason):
         if how == "released":
@@ -556,31 +600,36 @@ class CrmLead(models.Model):
         companies = self.env.companies
         now = fields.Datetime.now()
         cooldown = self._followup_setting("pool_cooldown_days")
+        readable = self.with_user(user).with_context(active_test=False)._filtered_access("read")
         for lead in self:
-            name = lead.followup_code or lead.name
-            if not lead.followup_in_pool or not lead.active:
-                holder = lead.user_id.name or _("nobody")
-                raise UserError(
-                    _(
-                        "Pool: %(lead)s is no longer in the pool (held by %(user)s).",
-                        lead=name,
-                        user=holder,
-                    )
-                )
+            # A lead of another company is none of the user's business: answered as a lead
+            # that does not exist, so that no id tells its code, holder or team.
             if lead.company_id and lead.company_id not in companies:
-                raise UserError(
-                    _(
-                        "Pool: %(lead)s belongs to %(company)s, a company you are not working in.",
-                        lead=name,
-                        company=lead.company_id.name,
+                raise UserError(_("Pool: there is no lead %(ids)s to claim.", ids=lead.id))
+            # Named only to who may read it (or see it in their pool).
+            name = (
+                lead.followup_code or lead.name
+                if lead in readable or (lead.followup_in_pool and lead.team_id in teams)
+                else _("lead %s", lead.id)
+            )
+            if not lead.followup_in_pool or not lead.active:
+                if lead in readable and lead.user_id:
+                    raise UserError(
+                        _(
+                            "Pool: %(lead)s is no longer in the pool (held by %(user)s).",
+                            lead=name,
+                            user=lead.user_id.name,
+                        )
                     )
+                raise UserError(
+                    _("Pool: %(lead)s is no longer in the pool; refresh the pool.", lead=name)
                 )
             if lead.team_id and lead.team_id not in teams and not is_manager:
                 raise UserError(
                     _(
-                        "Pool: %(lead)s is in the pool of %(team)s; only its salespeople claim it.",
+                        "Pool: %(lead)s is in the pool of another sales team; only its "
+                        "salespeople claim it.",
                         lead=name,
-                        team=lead.team_id.name,
                     )
                 )
             if (
@@ -688,8 +737,18 @@ class CrmLead(models.Model):
                     )
                 )
 
+    @api.model
+    def _followup_requested(self, wizard, fname):
+        """The leads a dialog was opened on, as they were chosen (lost ones included, whoever
+        may see them), for the current user; Odoo's access error, which names none of them,
+        when one is not theirs to see."""
+        ids = wizard.sudo().with_context(active_test=False)[fname].ids
+        leads = self.with_context(active_test=False).browse(ids)
+        leads.check_access("read")
+        return leads
+
     def _followup_release(self, reason):
-        reason = (reason or "").strip() if isinstance(reason, str) else ""
+        reason = _visible_text(reason) if isinstance(reason, str) else ""
         if not reason:
             raise UserError(_("Reason: say why the lead goes back to the pool."))
         self._followup_check_releasable()

@@ -14,6 +14,11 @@ from ..tools import geo
 from .crm_lead import FOLLOWUP_GRADES
 from .selection_check import check_selection_values
 
+# What a log records of the lead and of the follow-up it answered when it was saved: the
+# discipline figures are read from them, so they are the system's, never a caller's.
+LOG_SYSTEM_FIELDS = ("stage_id", "grade", "due_date", "on_rhythm", "recorded_late")
+LOG_SYSTEM_FIELDS_SET = frozenset(LOG_SYSTEM_FIELDS)
+
 # Whole summaries that say nothing concrete ("interested", "有意向"). The documents' rule: write
 # what the customer needs or said instead.
 VAGUE_SUMMARIES = {
@@ -227,12 +232,19 @@ class SalesFollowupLog(models.Model):
         )
         leads._followup_lock()
         leads._followup_check_loggable()
+        importing = self.env.context.get("sales_followup_import")
         for vals in vals_list:
             lead = leads.browse(vals.get("lead_id"))
-            vals.setdefault("stage_id", lead.stage_id.id)
-            vals.setdefault("grade", lead.followup_grade)
-            # A postponed follow-up is answered on rhythm by its original due date only.
-            vals.setdefault("due_date", lead.followup_postponed_from or lead.followup_next_date)
+            system = {
+                "stage_id": lead.stage_id.id,
+                "grade": lead.followup_grade,
+                # A postponed follow-up is answered on rhythm by its original due date only.
+                "due_date": lead.followup_postponed_from or lead.followup_next_date,
+            }
+            if not self.env.su and not importing:
+                self._check_system_values(vals, system)
+            for fname, value in system.items():
+                vals.setdefault(fname, value)
         logs = super().create(vals_list)
         logs._move_lead_dates()
         # A tracker import writes years of contacts at once and schedules each lead's next
@@ -243,6 +255,8 @@ class SalesFollowupLog(models.Model):
 
     def write(self, vals):
         check_selection_values(self, [vals], prefix="")
+        if not self.env.su and LOG_SYSTEM_FIELDS_SET & vals.keys():
+            vals = self._without_unchanged_system_values(vals)
         is_manager = self.env["crm.lead"]._followup_is_manager()
         if not is_manager:
             self._check_own_same_day()
@@ -268,6 +282,51 @@ class SalesFollowupLog(models.Model):
     # ------------------------------------------------------------
     # Validation
     # ------------------------------------------------------------
+
+    @api.model
+    def _check_system_values(self, vals, system):
+        """Refuse the discipline fields a caller sends at creation, but for the values the log
+        takes anyway (a form sending them back)."""
+        sent = {
+            fname
+            for fname in LOG_SYSTEM_FIELDS_SET & vals.keys()
+            if fname not in system or not self._same_system_value(fname, vals[fname], system[fname])
+        }
+        if sent:
+            self._refuse_system_write(sent)
+
+    def _without_unchanged_system_values(self, vals):
+        """``vals`` without the discipline fields sent back unchanged; any other value of them
+        is refused."""
+        vals = dict(vals)
+        changed = set()
+        for fname in LOG_SYSTEM_FIELDS_SET & vals.keys():
+            if all(self._same_system_value(fname, vals[fname], log[fname]) for log in self):
+                del vals[fname]
+            else:
+                changed.add(fname)
+        if changed:
+            self._refuse_system_write(changed)
+        return vals
+
+    def _same_system_value(self, fname, value, current):
+        field = self._fields[fname]
+        try:
+            return field.convert_to_cache(value, self) == field.convert_to_cache(current, self)
+        except (TypeError, ValueError):
+            return False
+
+    def _refuse_system_write(self, fnames):
+        labels = ", ".join(
+            sorted(self._fields[fname]._description_string(self.env) for fname in fnames)
+        )
+        raise ValidationError(
+            _(
+                "%(fields)s: recorded by Sales Follow-up when the contact is logged (the lead's "
+                "stage and grade, the follow-up it answered); they are not written by hand.",
+                fields=labels,
+            )
+        )
 
     @api.model
     def _check_log_values(self, vals, creating):

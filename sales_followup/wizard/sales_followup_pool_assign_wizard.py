@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -7,22 +7,39 @@ class SalesFollowupPoolAssignWizard(models.TransientModel):
     _description = "Assign Pool Leads"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads")
-    lead_count = fields.Integer(compute="_compute_lead_count")
+    lead_count = fields.Integer(string="Leads to Assign", compute="_compute_lead_count")
     user_id = fields.Many2one(
         "res.users",
         string="Salesperson",
         domain=lambda self: self.env["crm.lead"]._followup_salesperson_domain(),
     )
 
+    @api.model
+    def default_get(self, fields_list):
+        """The leads selected in the pool (Actions > Assign) or on the lead's form."""
+        res = super().default_get(fields_list)
+        context = self.env.context
+        if (
+            "lead_ids" in fields_list
+            and not res.get("lead_ids")
+            and context.get("active_model") in ("sales.followup.pool.lead", "crm.lead")
+            and isinstance(context.get("active_ids"), list)
+        ):
+            # A pool lead's id is its lead's id.
+            res["lead_ids"] = [fields.Command.set(context["active_ids"])]
+        return res
+
+    @api.depends("lead_ids")
     def _compute_lead_count(self):
         for wizard in self:
             wizard.lead_count = len(wizard.lead_ids)
 
     def action_apply(self):
         self.ensure_one()
-        if not self.lead_ids:
+        leads = self.env["crm.lead"]._followup_requested(self, "lead_ids")
+        if not leads:
             raise UserError(_("Leads: choose the pool leads to assign."))
-        self.lead_ids._followup_assign(self.user_id)
+        leads._followup_assign(self.user_id)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -30,7 +47,7 @@ class SalesFollowupPoolAssignWizard(models.TransientModel):
                 "type": "success",
                 "message": _(
                     "%(count)s leads assigned to %(user)s.",
-                    count=len(self.lead_ids),
+                    count=len(leads),
                     user=self.user_id.name,
                 ),
                 "next": {"type": "ir.actions.act_window_close"},
