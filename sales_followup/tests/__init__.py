@@ -17,6 +17,7 @@ from . import test_rhythm
 from . import test_security
 from . import test_tour_followup_flow
 from . import test_tour_pool_claim
+from . import test_tour_pool_release_assign
 from . import test_tracker_reader
 from . import test_translation
 from . import test_views
@@ -25,3 +26,4 @@ from . import test_pool_concurrency
 from . import test_digest
 from . import test_digest_concurrency
 from . import test_read_only
+from . import test_visibility_matrix

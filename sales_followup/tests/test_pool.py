@@ -467,7 +467,11 @@ class TestPoolRelease(PoolCommon):
             )
             result = wizard.action_apply()
             self.env.flush_all()
-        self.assertEqual(result["res_model"], "sales.followup.pool.lead")
+        # To the pool as a new page (the lead's form behind the dialog is no longer readable).
+        self.assertEqual(
+            (result["type"], result["url"], result["target"]),
+            ("ir.actions.act_url", "/odoo/action-sales_followup.action_followup_pool", "self"),
+        )
         self.assertTrue(lead.followup_in_pool)
         self.assertEqual(
             lead.followup_pool_reason, "The customer moved to Xinjiang, outside my region"

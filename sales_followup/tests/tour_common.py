@@ -139,11 +139,12 @@ class FollowupTourCase(HttpCase):
             "Page.captureScreenshot", params={"format": "png"}, with_future=True
         ).add_done_callback(write)
 
-    def _start(self, url, tour, screenshots):
-        """Run ``tour`` from ``url`` as the salesman, its old screenshots removed first."""
+    def _start(self, url, tour, screenshots, login=None):
+        """Run ``tour`` from ``url`` as the salesman (or ``login``), its old screenshots removed
+        first."""
         for name in screenshots:
             (self.screenshot_dir / f"{name}.png").unlink(missing_ok=True)
-        self.start_tour(url, tour, login=self.salesman.login)
+        self.start_tour(url, tour, login=login or self.salesman.login)
         self._check_screenshots(screenshots)
 
     def _check_screenshots(self, names):
