@@ -1,3 +1,4 @@
+from . import sales_followup_input_guard
 from . import crm_lead
 from . import crm_lead_adoption
 from . import crm_lead_escalation
@@ -20,3 +21,4 @@ from . import sales_followup_pool_lead
 from . import sales_followup_risk
 from . import sales_followup_risk_type
 from . import utm_source
+from . import crm_lead_input_guard

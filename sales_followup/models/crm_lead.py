@@ -654,6 +654,7 @@ class CrmLead(models.Model):
 
     def action_followup_log(self):
         """Open the quick follow-up log dialog for this lead."""
+        self._input_check_ids()
         self.ensure_one()
         self._followup_check_loggable()
         return self._followup_dialog(
@@ -665,6 +666,7 @@ class CrmLead(models.Model):
 
     def action_followup_set_dormant(self):
         """Open the dialog asking for the wake-up date."""
+        self._input_check_ids()
         self._followup_check_can_sleep()
         return self._followup_dialog(
             _("Set Dormant"),
@@ -675,6 +677,7 @@ class CrmLead(models.Model):
 
     def action_followup_wakeup(self):
         """Bring dormant leads back to Following now, with a follow-up due today."""
+        self._input_check_ids()
         dormant = self.filtered(lambda lead: lead.followup_status == "dormant")
         if not dormant:
             raise UserError(_("Only dormant leads can be woken up."))
@@ -683,6 +686,7 @@ class CrmLead(models.Model):
 
     def action_followup_raise_risk(self):
         """Open the dialog to raise a risk by hand."""
+        self._input_check_ids()
         self.ensure_one()
         self._followup_check_risk_allowed()
         return self._followup_dialog(
@@ -706,6 +710,7 @@ class CrmLead(models.Model):
 
     def action_followup_mark_lost_no_response(self):
         """Odoo's Lost dialog, with the 'No response' reason already chosen."""
+        self._input_check_ids()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_lost_action")
         action["context"] = {
             "dialog_size": "medium",
@@ -715,6 +720,7 @@ class CrmLead(models.Model):
         return action
 
     def action_followup_open_logs(self):
+        self._input_check_ids()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "sales_followup.sales_followup_log_action"

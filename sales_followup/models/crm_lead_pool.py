@@ -127,6 +127,7 @@ class CrmLead(models.Model):
         return [("id", "in", query)]
 
     @api.depends("partner_name", "partner_id", "phone_sanitized", "user_id")
+    @api.depends_context("uid", "allowed_company_ids", "sales_followup_hide_customer")
     def _compute_followup_duplicate_note(self):
         """Odoo's duplicate detection (same phone, same commercial entity) and the company name
         typed on the lead, limited to the leads a salesperson would otherwise miss: in the
@@ -174,9 +175,11 @@ class CrmLead(models.Model):
                     or (commercial and match.partner_id.commercial_partner_id.id == commercial)
                 ):
                     continue
-                label = " — ".join(
-                    part for part in (match.followup_customer_name, match.followup_code) if part
+                # In the pool, the customer is named only where the pool shows it.
+                customer = not self.env.context.get("sales_followup_hide_customer") and (
+                    match.followup_customer_name
                 )
+                label = " — ".join(part for part in (customer, match.followup_code) if part)
                 if match.followup_in_pool:
                     lines.append(
                         _(
@@ -541,6 +544,7 @@ class CrmLead(models.Model):
     def action_followup_claim(self):
         """Take these pool leads (one tap in the pool): they become the current user's, with a
         first follow-up due within the first-contact window."""
+        self._input_check_ids(exist=False)  # its own check names the lead
         user = self.env.user
         if not user.has_group("sales_team.group_sale_salesman"):
             raise AccessError(_("Pool: only salespeople claim leads from the pool."))
@@ -692,6 +696,7 @@ class CrmLead(models.Model):
 
     def action_followup_release(self):
         """Open the dialog asking why the lead goes back to the pool."""
+        self._input_check_ids()
         self._followup_check_releasable()
         return self._followup_dialog(
             _("Release to the Pool"),
@@ -702,6 +707,7 @@ class CrmLead(models.Model):
 
     def action_followup_open_assign(self):
         """Managers: the dialog handing these leads to a salesperson."""
+        self._input_check_ids()
         if not self._followup_is_manager():
             raise AccessError(_("Pool: only sales managers assign leads."))
         return self._followup_dialog(

@@ -36,6 +36,7 @@ class CrmLead(models.Model):
 
     def action_followup_postpone(self):
         """Open the dialog asking for the new date and the reason."""
+        self._input_check_ids()
         self.ensure_one()
         self._followup_check_postponable()
         return self._followup_dialog(

@@ -148,6 +148,7 @@ class CrmLead(models.Model):
     def action_followup_call(self):
         """The Call button: the browser dials the customer (a tel: link) while this opens the
         log dialog with the phone already chosen, for the rep coming back from the call."""
+        self._input_check_ids()
         action = self.action_followup_log()
         action["name"] = _("Log the Call")
         action["context"]["default_method"] = "phone"

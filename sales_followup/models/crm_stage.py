@@ -2,7 +2,8 @@ from odoo import fields, models
 
 
 class CrmStage(models.Model):
-    _inherit = "crm.stage"
+    _name = "crm.stage"
+    _inherit = ["sales.followup.input.guard", "crm.stage"]
 
     followup_tracker_names = fields.Char(
         string="Names in Trackers",

@@ -7,7 +7,8 @@ SNOOZE_DAYS = 7
 
 
 class MailActivity(models.Model):
-    _inherit = "mail.activity"
+    _name = "mail.activity"
+    _inherit = ["sales.followup.input.guard", "mail.activity"]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -74,6 +75,7 @@ class MailActivity(models.Model):
     def action_snooze(self):
         """Snoozing a Follow-up asks for the reason (the Postpone dialog, a week later by
         default); other activities snooze as in Odoo."""
+        self._input_check_ids()
         followups = self._followup_only()
         if not followups:
             return super().action_snooze()

@@ -57,7 +57,8 @@ ESCALATION_KEYS = ("escalate_remind_days", "escalate_leader_days", "escalate_hig
 
 
 class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+    _name = "res.config.settings"
+    _inherit = ["sales.followup.input.guard", "res.config.settings"]
 
     followup_interval_a = fields.Integer(
         string="Grade A rhythm (days)",
@@ -241,6 +242,7 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._input_check_create(vals_list)
         # Checked before the values reach the database (a number too large for its column
         # would fail there with a raw error).
         for vals in vals_list:
@@ -266,6 +268,7 @@ class ResConfigSettings(models.TransientModel):
         return res
 
     def set_values(self):
+        self._input_check_ids()
         Lead = self.env["crm.lead"]
         window = Lead._followup_setting("first_contact_hours")
         pool_was_on = Lead._followup_setting_bool("pool_enabled")

@@ -2,7 +2,8 @@ from odoo import _, fields, models
 
 
 class ResUsers(models.Model):
-    _inherit = "res.users"
+    _name = "res.users"
+    _inherit = ["sales.followup.input.guard", "res.users"]
 
     followup_digest_enabled = fields.Boolean(
         string="Morning follow-up digest",
@@ -30,6 +31,7 @@ class ResUsers(models.Model):
         """A salesperson who leaves holds open leads: before archiving, the dialog asks where
         they go (the pool, or a named colleague). Archived otherwise, their leads go back to
         the pool at the next pool run (see crm.lead._cron_followup_pool_reclaim)."""
+        self._input_check_ids()
         if not self.env.context.get("sales_followup_handover_done"):
             held = self.env["crm.lead"]._followup_held_by(self)
             if held:

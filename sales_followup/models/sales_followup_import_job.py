@@ -33,7 +33,8 @@ class SalesFollowupImportJob(models.Model):
 
     _name = "sales.followup.import.job"
     _description = "Follow-up Tracker Import Job"
-    _inherit = ["mail.thread"]
+    _inherit = ["sales.followup.input.guard", "mail.thread"]
+    _input_strict_texts = False
     _order = "id desc"
 
     name = fields.Char(string="File", required=True, readonly=True)
@@ -103,6 +104,7 @@ class SalesFollowupImportJob(models.Model):
         return job
 
     def action_open_leads(self):
+        self._input_check_ids()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
         action.update(

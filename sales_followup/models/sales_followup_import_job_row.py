@@ -8,7 +8,9 @@ class SalesFollowupImportJobRow(models.Model):
     """
 
     _name = "sales.followup.import.job.row"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Staged Row of a Tracker Import Job"
+    _input_strict_texts = False
     _log_access = False
     _order = "number"
 

@@ -10,7 +10,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools.misc import get_lang
 
-from ..tools import geo
+from ..tools import geo, input_check
 from .crm_lead import FOLLOWUP_GRADES
 from .selection_check import check_selection_values
 
@@ -56,12 +56,11 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 # Contacts before this are typing errors (0001-01-01).
 CONTACT_DATE_MIN = datetime(1990, 1, 1)
 CHECKIN_FIELDS = ("checkin_latitude", "checkin_longitude", "checkin_accuracy", "checkin_date")
-# Characters that show nothing: a summary made of them says nothing.
-INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
 
 
 class SalesFollowupLog(models.Model):
     _name = "sales.followup.log"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Follow-up Log"
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -221,6 +220,7 @@ class SalesFollowupLog(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._input_check_create(vals_list)
         check_selection_values(self, vals_list, prefix="")
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
@@ -254,6 +254,7 @@ class SalesFollowupLog(models.Model):
         return logs
 
     def write(self, vals):
+        self._input_check_write(vals)
         check_selection_values(self, [vals], prefix="")
         if not self.env.su and LOG_SYSTEM_FIELDS_SET & vals.keys():
             vals = self._without_unchanged_system_values(vals)
@@ -640,6 +641,7 @@ class SalesFollowupLog(models.Model):
     def action_followup_save(self):
         """The log dialog's Save (the client saves the log first): closes the dialog and says
         what happens next, in the user's language."""
+        self._input_check_ids()
         self.ensure_one()
         return {
             "type": "ir.actions.client",
@@ -707,10 +709,9 @@ def _is_id(value):
 
 
 def _visible_text(value):
-    """The text without what shows nothing (zero-width characters, spaces); "" when none."""
-    if not value:
-        return ""
-    return INVISIBLE.sub("", value).strip()
+    """The text without what shows nothing (zero-width characters, spaces); "" when none: a
+    summary made of them says nothing."""
+    return input_check.visible_text(value)
 
 
 def _to_datetime(value):

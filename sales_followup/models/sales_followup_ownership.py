@@ -18,6 +18,7 @@ class SalesFollowupOwnership(models.Model):
     by Sales Follow-up whenever a lead's salesperson changes, never by hand."""
 
     _name = "sales.followup.ownership"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Lead Ownership"
     _order = "lead_id, date_from desc, id desc"
     _rec_name = "lead_id"

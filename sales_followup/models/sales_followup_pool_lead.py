@@ -12,12 +12,17 @@ class SalesFollowupPoolLead(models.Model):
     chatter) is readable once claimed."""
 
     _name = "sales.followup.pool.lead"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Pool Lead"
     _auto = False
     _order = "pool_date desc, id desc"
     _rec_name = "code"
 
-    lead_id = fields.Many2one("crm.lead", readonly=True)
+    # The lead's name is its need, which the pool may keep private: only who reads every lead
+    # reads which lead a pool row is (a pool row's id is its lead's id).
+    lead_id = fields.Many2one(
+        "crm.lead", readonly=True, groups="sales_team.group_sale_salesman_all_leads"
+    )
     code = fields.Char(string="Lead Code", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -84,9 +89,17 @@ class SalesFollowupPoolLead(models.Model):
     def _compute_duplicate_note(self):
         # The leads are read as the superuser for the same checks as at creation: what the
         # salesperson learns is only that a lead of the same customer is held, and by whom.
-        notes = {lead.id: lead.followup_duplicate_note for lead in self.lead_id.sudo()}
+        leads = (
+            self.env["crm.lead"]
+            .browse(self.ids)
+            .sudo()
+            .with_context(
+                sales_followup_hide_customer="followup_customer_name" not in self._public_fields()
+            )
+        )
+        notes = {lead.id: lead.followup_duplicate_note for lead in leads}
         for pool_lead in self:
-            pool_lead.duplicate_note = notes.get(pool_lead.lead_id.id, False)
+            pool_lead.duplicate_note = notes.get(pool_lead.id, False)
 
     @api.depends("code", "customer_name", "name")
     def _compute_display_name(self):
@@ -99,8 +112,10 @@ class SalesFollowupPoolLead(models.Model):
 
     def action_claim(self):
         """One tap: the leads become the current user's (see crm.lead.action_followup_claim)."""
+        self._input_check_ids(exist=False)  # the claim names missing leads
         return self.env["crm.lead"].browse(self.ids).action_followup_claim()
 
     def action_open_assign(self):
         """Managers: hand the selected pool leads to a salesperson."""
+        self._input_check_ids()
         return self.env["crm.lead"].browse(self.ids).action_followup_open_assign()

@@ -15,7 +15,9 @@ SCAN_BATCH_SIZE = 20000
 
 class SalesFollowupRisk(models.Model):
     _name = "sales.followup.risk"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Follow-up Risk"
+    _input_visible_fields = ("note",)
     _order = "state, date_raised desc, id desc"
     _rec_name = "type_id"
     _check_company_auto = True
@@ -60,6 +62,7 @@ class SalesFollowupRisk(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         """Risks raised by hand (rules write theirs in SQL, see _apply_rules)."""
+        self._input_check_create(vals_list)
         types = self.env["sales.followup.risk.type"].browse(
             {vals.get("type_id") for vals in vals_list if vals.get("type_id")}
         )
@@ -102,6 +105,7 @@ class SalesFollowupRisk(models.Model):
         return risks
 
     def write(self, vals):
+        self._input_check_write(vals)
         protected = {"lead_id", "type_id", "state", "raised_by_id", "date_raised", "date_resolved"}
         if protected & vals.keys() and not self.env.su:
             raise UserError(
@@ -135,6 +139,7 @@ class SalesFollowupRisk(models.Model):
                 )
 
     def action_resolve(self):
+        self._input_check_ids()
         for risk in self:
             if risk.state != "open":
                 raise UserError(_("Risk: '%s' is already resolved.", risk.type_id.name))

@@ -7,6 +7,7 @@ AUTOMATIC_RISK_CODES = ("overdue", "overdue_long", "no_reply", "silent", "first_
 
 class SalesFollowupRiskType(models.Model):
     _name = "sales.followup.risk.type"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Follow-up Risk Type"
     _order = "sequence, id"
 

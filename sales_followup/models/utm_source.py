@@ -7,7 +7,8 @@ DEFAULT_LEAD_CODE_PREFIX = "LEAD"
 
 
 class UtmSource(models.Model):
-    _inherit = "utm.source"
+    _name = "utm.source"
+    _inherit = ["sales.followup.input.guard", "utm.source"]
 
     followup_code_prefix = fields.Char(
         string="Lead Code Prefix",
@@ -46,6 +47,7 @@ class UtmSource(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._input_check_create(vals_list)
         for vals in vals_list:
             if vals.get("followup_code_prefix"):
                 self._followup_check_prefix_access()
@@ -53,6 +55,7 @@ class UtmSource(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        self._input_check_write(vals)
         if "followup_code_prefix" in vals:
             self._followup_check_prefix_access()
         self._followup_normalize_prefix(vals)

@@ -5,3 +5,4 @@ from . import tracker_columns
 from . import tracker_cells
 from . import tracker_rows
 from . import pool
+from . import input_check

@@ -9,6 +9,8 @@ import re
 
 from odoo.tools.translate import LazyTranslate
 
+from .input_check import CONTROL_CHARACTERS
+
 _lt = LazyTranslate(__name__)
 
 EMPTY_MARKERS = {"", "-", "--", "—", "/", "无", "n/a", "na", "none"}
@@ -19,13 +21,15 @@ def is_empty(value):
 
 
 def as_text(value):
+    """The cell as text, without the control characters a spreadsheet may hold (they show
+    nothing, and the follow-up models refuse them)."""
     if is_empty(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime.datetime):
         return value.strftime("%Y-%m-%d")
-    return str(value).strip()
+    return CONTROL_CHARACTERS.sub("", str(value)).strip()
 
 
 _AMOUNT_UNITS = {"万": 10_000, "w": 10_000, "亿": 100_000_000, "千": 1_000, "k": 1_000}

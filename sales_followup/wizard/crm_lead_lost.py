@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class CrmLeadLost(models.TransientModel):
-    _inherit = "crm.lead.lost"
+    _name = "crm.lead.lost"
+    _inherit = ["sales.followup.input.guard", "crm.lead.lost"]
 
     followup_reason_required = fields.Boolean(
         string="Lost Reason Required",
@@ -20,6 +21,7 @@ class CrmLeadLost(models.TransientModel):
 
     def action_lost_reason_apply(self):
         # Only the dialog requires a reason: lead.action_set_lost() keeps its stock behaviour.
+        self._input_check_ids()
         if self._followup_reason_required() and not self.lost_reason_id:
             raise UserError(_("Lost Reason: choose why the lead was lost."))
         return super().action_lost_reason_apply()

@@ -4,7 +4,9 @@ from odoo.exceptions import AccessError, UserError
 
 class SalesFollowupDormantWizard(models.TransientModel):
     _name = "sales.followup.dormant.wizard"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Set Leads Dormant"
+    _input_visible_fields = ("note",)
 
     lead_ids = fields.Many2many("crm.lead", string="Leads", required=True)
     wakeup_date = fields.Date(
@@ -29,6 +31,7 @@ class SalesFollowupDormantWizard(models.TransientModel):
     def action_apply(self):
         """Set the leads dormant, or say why not: a lead the user may not change, or that is
         lost or archived, is refused by name (the dialog never pretends to have done it)."""
+        self._input_check_ids()
         self.ensure_one()
         # The leads as chosen, archived (lost) ones included, whoever may see them.
         requested = self.env["crm.lead"].browse(

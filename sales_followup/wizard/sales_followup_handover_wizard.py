@@ -4,7 +4,9 @@ from odoo.exceptions import AccessError, UserError
 
 class SalesFollowupHandoverWizard(models.TransientModel):
     _name = "sales.followup.handover.wizard"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Hand Over the Leads of a Leaving Salesperson"
+    _input_visible_fields = ("reason",)
 
     user_ids = fields.Many2many("res.users", string="Leaving")
     lead_count = fields.Integer(string="Open Leads", compute="_compute_lead_count")
@@ -26,6 +28,7 @@ class SalesFollowupHandoverWizard(models.TransientModel):
 
     def action_apply(self):
         """Hand the leads over, then archive the users (one step for the manager)."""
+        self._input_check_ids()
         self.ensure_one()
         if not self.env.user.has_group("base.group_erp_manager"):
             raise AccessError(_("Only administrators archive users and hand over their leads."))

@@ -35,7 +35,9 @@ class SalesFollowupImport(models.TransientModel):
     """
 
     _name = "sales.followup.import"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Import a Follow-up Tracker"
+    _input_strict_texts = False
 
     state = fields.Selection(
         [
@@ -125,11 +127,13 @@ class SalesFollowupImport(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._input_check_create(vals_list)
         for vals in vals_list:
             self._check_upload_size(vals.get("file"))
         return super().create(vals_list)
 
     def write(self, vals):
+        self._input_check_write(vals)
         if "file" in vals:
             self._check_upload_size(vals["file"])
         return super().write(vals)
@@ -137,8 +141,8 @@ class SalesFollowupImport(models.TransientModel):
     @api.model
     def _check_upload_size(self, data):
         """Refuse a file above the limit from its encoded size, before it is decoded or
-        stored."""
-        if data and len(data) * 3 // 4 > tr.MAX_FILE_SIZE:
+        stored (what is not a file at all is refused by the input guard)."""
+        if isinstance(data, (str, bytes)) and len(data) * 3 // 4 > tr.MAX_FILE_SIZE:
             size = f"{len(data) * 3 / 4 / 1024 / 1024:.1f}"  # outside _(): not extracted there
             raise UserError(
                 _(
@@ -165,6 +169,7 @@ class SalesFollowupImport(models.TransientModel):
 
     def action_load(self):
         """Read the file: list its sheets, find the header, recognise the columns, preview."""
+        self._input_check_ids()
         self.ensure_one()
         sheets = self._open_sheets()
         self.sheet_ids.unlink()
@@ -189,6 +194,7 @@ class SalesFollowupImport(models.TransientModel):
 
     def action_load_sheet(self):
         """(Re)detect the header and the columns of the chosen sheet, then preview."""
+        self._input_check_ids()
         self.ensure_one()
         sheet = self._sheet()
         with self._reading(sheet):
@@ -224,12 +230,14 @@ class SalesFollowupImport(models.TransientModel):
 
     def action_preview(self):
         """Dry run: what the import would write, and the problems. Nothing is written."""
+        self._input_check_ids()
         self.ensure_one()
         self._show(self._analyse())
         self.write({"state": "preview", "message": False})
         return self._reopen()
 
     def action_import(self):
+        self._input_check_ids()
         self.ensure_one()
         # The preview just shown, when nothing changed since: a large file is not read twice.
         skipped = self.analysis_skip if self.analysis_key == self._analysis_key() else None
@@ -282,6 +290,7 @@ class SalesFollowupImport(models.TransientModel):
 
     def action_refresh(self):
         """Show where the background import is."""
+        self._input_check_ids()
         self.ensure_one()
         if self.job_id.state in ("done", "failed"):
             self.write(
@@ -295,6 +304,7 @@ class SalesFollowupImport(models.TransientModel):
         return self._reopen()
 
     def action_open_leads(self):
+        self._input_check_ids()
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("crm.crm_lead_opportunities")
         action.update(

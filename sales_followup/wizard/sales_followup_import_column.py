@@ -5,7 +5,9 @@ from ..tools.tracker_columns import COLUMN_LABELS
 
 class SalesFollowupImportColumn(models.TransientModel):
     _name = "sales.followup.import.column"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Column Mapping of a Follow-up Tracker Import"
+    _input_strict_texts = False
     _order = "index"
 
     wizard_id = fields.Many2one("sales.followup.import", required=True, ondelete="cascade")

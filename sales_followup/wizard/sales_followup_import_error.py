@@ -3,7 +3,9 @@ from odoo import fields, models
 
 class SalesFollowupImportError(models.TransientModel):
     _name = "sales.followup.import.error"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Problem Found in a Follow-up Tracker Row"
+    _input_strict_texts = False
     _order = "row, id"
 
     wizard_id = fields.Many2one("sales.followup.import", required=True, ondelete="cascade")

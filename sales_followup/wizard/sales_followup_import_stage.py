@@ -5,7 +5,9 @@ class SalesFollowupImportStage(models.TransientModel):
     """A stage value found in a tracker's stage column, and the CRM stage it becomes."""
 
     _name = "sales.followup.import.stage"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Stage Mapping of a Follow-up Tracker Import"
+    _input_strict_texts = False
     _order = "value"
 
     wizard_id = fields.Many2one("sales.followup.import", required=True, ondelete="cascade")

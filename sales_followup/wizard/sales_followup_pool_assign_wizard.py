@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 
 class SalesFollowupPoolAssignWizard(models.TransientModel):
     _name = "sales.followup.pool.assign.wizard"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Assign Pool Leads"
 
     lead_ids = fields.Many2many("crm.lead", string="Leads")
@@ -35,6 +36,7 @@ class SalesFollowupPoolAssignWizard(models.TransientModel):
             wizard.lead_count = len(wizard.lead_ids)
 
     def action_apply(self):
+        self._input_check_ids()
         self.ensure_one()
         leads = self.env["crm.lead"]._followup_requested(self, "lead_ids")
         if not leads:

@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 
 class SalesFollowupPostponeWizard(models.TransientModel):
     _name = "sales.followup.postpone.wizard"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Postpone a Follow-up"
 
     lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade")
@@ -24,6 +25,7 @@ class SalesFollowupPostponeWizard(models.TransientModel):
         return res
 
     def action_apply(self):
+        self._input_check_ids()
         self.ensure_one()
         if not self.lead_id:
             raise UserError(_("Lead: choose the lead whose follow-up to postpone."))

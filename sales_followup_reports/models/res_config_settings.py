@@ -71,6 +71,7 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self._input_check_create(vals_list)
         # Checked before the values reach the database (a number too large for its column
         # would fail there with a raw error).
         for vals in vals_list:

@@ -204,9 +204,9 @@ class TestWeeklyReviewSettings(ReviewCommon):
         Settings = self.env["res.config.settings"]
         with self.assertRaisesRegex(ValidationError, r"Weekly review at \(hour\).*24"):
             Settings.create({"followup_review_hour": 24})
-        with self.assertRaisesRegex(ValidationError, r"Weekly review on: 9"):
+        with self.assertRaisesRegex(ValidationError, r"Weekly review on: '9'"):
             Settings.create({"followup_review_weekday": "9"})
-        with self.assertRaisesRegex(ValidationError, r"Weekly review covers: last_year"):
+        with self.assertRaisesRegex(ValidationError, r"Weekly review covers: 'last_year'"):
             Settings.create({"followup_review_period": "last_year"})
         with self.assertRaisesRegex(ValidationError, "Company review to"):
             Settings.create(

@@ -81,6 +81,7 @@ def previous_period(date_from, date_to):
 
 class SalesFollowupFunnelWizard(models.TransientModel):
     _name = "sales.followup.funnel.wizard"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Print the Follow-up Funnel"
 
     period = fields.Selection(
@@ -184,6 +185,7 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         """The funnel's figures for this dialog. Only reads, but not ``@api.readonly``: over
         RPC it would run on a database replica, which may not have the dialog saved a moment
         before on the primary."""
+        self._input_check_ids(exist=False)  # not on a replica yet: read on the primary
         self.ensure_one()
         domain = self._domain()
         pool = self.env["sales.followup.pool.report"]._pool_figures(
@@ -230,6 +232,7 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         }
 
     def action_print_pdf(self):
+        self._input_check_ids()
         self.ensure_one()
         self._domain()  # clear errors before the report opens
         return self.env.ref("sales_followup_reports.action_report_followup_funnel").report_action(
@@ -238,6 +241,7 @@ class SalesFollowupFunnelWizard(models.TransientModel):
 
     def action_export_xlsx(self):
         """Download the XLSX, made on request by the controller and never stored."""
+        self._input_check_ids()
         self.ensure_one()
         self._domain()  # clear errors before the download starts
         return {
