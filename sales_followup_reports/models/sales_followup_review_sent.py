@@ -7,6 +7,7 @@ class SalesFollowupReviewSent(models.Model):
     is built so that a second run of the cron (or a second server) sends nothing twice."""
 
     _name = "sales.followup.review.sent"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Weekly Review Sent"
     _order = "date_to desc, id desc"
     _rec_name = "user_id"
@@ -17,6 +18,15 @@ class SalesFollowupReviewSent(models.Model):
     date_from = fields.Date(string="From", required=True, readonly=True)
     date_to = fields.Date(string="To", required=True, readonly=True)
     sent_on = fields.Datetime(required=True, readonly=True)
+    # The review's figures are those of the recipient's company when it was sent: the rows (and
+    # the review PDF and charts attached to them) are seen within that company only.
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=True,
+        index=True,
+    )
 
     _sql_constraints = [
         (
@@ -25,6 +35,11 @@ class SalesFollowupReviewSent(models.Model):
             "A recipient gets the review of a period once.",
         )
     ]
+
+    @api.depends("user_id")
+    def _compute_company_id(self):
+        for sent in self:
+            sent.company_id = sent.user_id.company_id
 
     @api.model
     def _claim(self, user, date_from, date_to):
@@ -36,13 +51,15 @@ class SalesFollowupReviewSent(models.Model):
             SQL(
                 """
                 INSERT INTO sales_followup_review_sent
-                       (user_id, date_from, date_to, sent_on, create_uid, create_date,
-                        write_uid, write_date)
-                VALUES (%(user)s, %(start)s, %(end)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                       (user_id, company_id, date_from, date_to, sent_on, create_uid,
+                        create_date, write_uid, write_date)
+                VALUES (%(user)s, %(company)s, %(start)s, %(end)s, %(now)s, %(uid)s, %(now)s,
+                        %(uid)s, %(now)s)
                 ON CONFLICT (user_id, date_from, date_to) DO NOTHING
                 RETURNING id
                 """,
                 user=user.id,
+                company=user.company_id.id,
                 start=date_from,
                 end=date_to,
                 now=fields.Datetime.now(),

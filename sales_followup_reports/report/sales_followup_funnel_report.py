@@ -13,6 +13,7 @@ from odoo.addons.sales_followup.models.res_config_settings import (
     FOLLOWUP_SETTING_BOUNDS,
     FOLLOWUP_SETTING_DEFAULTS,
 )
+from odoo.addons.sales_followup.tools.input_check import is_id, shown
 
 # Dimensions the printable report can break the funnel down by: the choices of the print
 # wizard's "Break Down By" field, whose selection translates the labels.
@@ -35,6 +36,7 @@ class SalesFollowupFunnelReport(models.Model):
     """
 
     _name = "sales.followup.funnel.report"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Follow-up Funnel Analysis"
     _auto = False
     _rec_name = "lead_id"
@@ -48,6 +50,7 @@ class SalesFollowupFunnelReport(models.Model):
             "date_open",
             "expected_revenue",
             "followup_grade",
+            "followup_in_pool",
             "followup_origin",
             "followup_start_date",
             "followup_last_date",
@@ -88,6 +91,11 @@ class SalesFollowupFunnelReport(models.Model):
         readonly=True,
     )
     origin = fields.Selection(FOLLOWUP_ORIGINS, readonly=True)
+    in_pool = fields.Boolean(
+        string="In the Pool",
+        readonly=True,
+        help="The lead is in its team's pool (公海): nobody holds it.",
+    )
     # Dates
     start_date = fields.Date(
         string="Lead Date",
@@ -310,6 +318,7 @@ class SalesFollowupFunnelReport(models.Model):
                    lead.lost_reason_id,
                    lead.followup_risk_level AS risk_level,
                    lead.followup_origin AS origin,
+                   COALESCE(lead.followup_in_pool, FALSE) AS in_pool,
                    lead.followup_start_date AS start_date,
                    lead.create_date,
                    logs.first_contact_date,
@@ -538,7 +547,17 @@ class SalesFollowupFunnelReport(models.Model):
         salesperson's claims, reclaims, releases and reclaim rate in the discipline table.
 
         Only reads: called over RPC, it runs on a database replica when there is one."""
-        if breakdown not in BREAKDOWNS:
+        self._input_check_domain(domain, self.env._("Leads"))
+        if closed_domain is not None:
+            self._input_check_domain(closed_domain, self.env._("Closed Leads"))
+        if not _pool_figures_shape(pool):
+            raise UserError(
+                self.env._(
+                    "Pool: %(value)s are not the pool figures of a period.",
+                    value=shown(pool),
+                )
+            )
+        if not isinstance(breakdown, str) or breakdown not in BREAKDOWNS:
             raise UserError(
                 self.env._(
                     "Break Down By: %(value)r is not one of %(allowed)s.",
@@ -829,3 +848,17 @@ class SalesFollowupFunnelReport(models.Model):
 
 def _rate(numerator, denominator):
     return (numerator or 0) / denominator if denominator else None
+
+
+def _pool_figures_shape(pool):
+    """Whether ``pool`` is None or has the shape of ``_pool_figures``: figures by salesperson
+    under their user ids (JSON, with its string keys, cannot send them)."""
+    if pool is None:
+        return True
+    if not isinstance(pool, dict):
+        return False
+    by_user = pool.get("by_user") or {}
+    return isinstance(by_user, dict) and all(
+        (user_id is False or is_id(user_id)) and isinstance(figures, dict)
+        for user_id, figures in by_user.items()
+    )

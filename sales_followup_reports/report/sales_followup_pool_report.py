@@ -21,6 +21,7 @@ class SalesFollowupPoolReport(models.Model):
     """
 
     _name = "sales.followup.pool.report"
+    _inherit = ["sales.followup.input.guard"]
     _description = "Pool Analysis"
     _auto = False
     _rec_name = "lead_id"
@@ -140,6 +141,16 @@ class SalesFollowupPoolReport(models.Model):
             """,
             pool=POOL_HOWS,
         )
+
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        # A row is a move of the salesperson's own: exported as it is read, with the name of
+        # its lead (which read gives as the superuser) even when the lead is no longer theirs
+        # to open (back in the pool, or claimed by a colleague since); only the rows they may
+        # read.
+        if not _is_toplevel_call or self.env.su:
+            return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
+        self.check_access("read")
+        return super(SalesFollowupPoolReport, self.sudo())._export_rows(fields)
 
     # ------------------------------------------------------------
     # Figures of the printable report (one definition for the PDF and the XLSX)

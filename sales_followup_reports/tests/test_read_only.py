@@ -310,12 +310,13 @@ class TestReadOnlyDownloads(ReadOnlyCommon, HttpCase):
             response.headers["Content-Disposition"], content_disposition(f"{filename}.pdf")
         )
 
-    def assertErrorPage(self, response, error):
-        """Odoo's error page of a failed download: its JSON error, HTML-escaped."""
-        self.assertEqual(response.status_code, 200)
+    def assertRefused(self, response, status, error):
+        """A download refused (see test_routes): its status and JSON error, HTML-escaped, with
+        no traceback."""
+        self.assertEqual(response.status_code, status)
         page = json.loads(html.unescape(response.text))
-        self.assertEqual(page["message"], "Odoo Server Error")
         self.assertEqual(page["data"]["name"], error)
+        self.assertFalse(page["data"]["debug"])
 
     def test_pdfs_download_on_read_only_transactions(self):
         pdf = {"force_report_rendering": True}
@@ -336,8 +337,8 @@ class TestReadOnlyDownloads(ReadOnlyCommon, HttpCase):
 
     def test_a_dialog_the_replica_does_not_have_yet(self):
         """The dialog saved on the primary a moment ago is not on the replica yet: the funnel
-        is read on the primary, with the same file name; a dialog on neither fails there as
-        in Odoo."""
+        is read on the primary, with the same file name; a dialog on neither is not found
+        there."""
         Wizard = type(self.env["sales.followup.funnel.wizard"])
         exists = Wizard.exists
 
@@ -355,7 +356,7 @@ class TestReadOnlyDownloads(ReadOnlyCommon, HttpCase):
         self.assertEqual(cursors, ["ro", "ro", "rw"] * 2)
         self.assertDownloaded(funnel, "Follow-up funnel 2026-01-01 - 2026-03-31")
         self.assertFunnelFigures(flat(funnel.text))
-        self.assertErrorPage(missing, "odoo.exceptions.MissingError")
+        self.assertRefused(missing, 404, "odoo.exceptions.MissingError")
         self.assertEqual(len(logs.output), 1)
         self.assertIn(f"Error while generating report {self.FUNNEL}", logs.output[0])
 
@@ -384,11 +385,12 @@ class TestReadOnlyDownloads(ReadOnlyCommon, HttpCase):
 
     def test_other_downloads_as_in_odoo(self):
         """Odoo's own reports, other report types and malformed requests: read-write, as in
-        Odoo, with its file names and its error page."""
+        Odoo, with its file names; an unknown report and a malformed address are refused
+        (test_routes has every refusal)."""
         company = self.env.company
         with (
             self.assertNoLogs("odoo.http", logging.WARNING),
-            self.assertLogs("odoo.addons.web.controllers.report", logging.WARNING) as logs,
+            self.assertNoLogs("odoo.addons.web.controllers.report", logging.WARNING),
             request_cursors(self.registry) as cursors,
         ):
             preview = self._download(f"/report/pdf/web.preview_internalreport/{company.id}")
@@ -397,9 +399,8 @@ class TestReadOnlyDownloads(ReadOnlyCommon, HttpCase):
         self.assertEqual(cursors, ["ro", "rw"] * 3)
         self.assertDownloaded(preview, "Preview Internal Report")
         self.assertIn(company.name, preview.text)
-        self.assertErrorPage(unknown, "builtins.ValueError")
-        self.assertErrorPage(too_deep, "builtins.ValueError")
-        self.assertEqual(len(logs.output), 2)
+        self.assertRefused(unknown, 404, "odoo.exceptions.MissingError")
+        self.assertRefused(too_deep, 400, "odoo.exceptions.UserError")
 
     def test_read_only_reports_store_no_attachment(self):
         """Printing them writes nothing: no copy of the PDF is kept."""
