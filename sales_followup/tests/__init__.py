@@ -1,3 +1,4 @@
+from . import test_action_matrix
 from . import test_adoption
 from . import test_company_first
 from . import test_followup_engine
@@ -27,3 +28,4 @@ from . import test_digest
 from . import test_digest_concurrency
 from . import test_read_only
 from . import test_visibility_matrix
+from . import test_input_contract

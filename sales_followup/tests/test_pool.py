@@ -285,7 +285,7 @@ class TestPoolClaim(PoolCommon):
         lead = self._pool_lead(user=self.user_salesman_2)
         with self.frozen("2026-03-20 09:00:00"):
             pool = self.env["sales.followup.pool.lead"].with_user(self.user_salesman)
-            self.assertEqual(pool.search([]).lead_id, lead)
+            self.assertEqual(pool.search([]).ids, lead.ids)
             action = pool.browse(lead.id).action_claim()
             self.env.flush_all()
         self.assertEqual(action["res_id"], lead.id)
@@ -327,7 +327,7 @@ class TestPoolClaim(PoolCommon):
         self._log(lead, user=self.user_manager, summary="Secret price talk")
         pool = self.env["sales.followup.pool.lead"].with_user(self.user_salesman)
         row = pool.search_read(
-            [("lead_id", "=", lead.id)], ["customer_name", "name", "phone", "email_from", "grade"]
+            [("id", "=", lead.id)], ["customer_name", "name", "phone", "email_from", "grade"]
         )[0]
         self.assertEqual(row["customer_name"], "Shanghai Trading Co.")
         self.assertEqual(row["name"], "Lead")
@@ -347,7 +347,7 @@ class TestPoolClaim(PoolCommon):
         self.assertTrue(lead.with_user(self.user_all_leads).read(["phone"]))
         # The team makes the phone public: then it shows.
         self._set_param("pool_public_fields", "followup_customer_name,phone")
-        row = pool.search_read([("lead_id", "=", lead.id)], ["name", "phone"])[0]
+        row = pool.search_read([("id", "=", lead.id)], ["name", "phone"])[0]
         self.assertEqual(row["phone"], "+86 138 0000 0002")
         self.assertFalse(row["name"], "the need is no longer public")
 
@@ -642,7 +642,7 @@ class TestPoolDoorsAsClicked(PoolCommon):
         self.assertEqual(lead.followup_pool_reason, "Outside my region")
         self.assertEqual(lead.company_id, self.company, "the lead stays in its company's pool")
         in_pool = self.env["sales.followup.pool.lead"].with_user(self.user_salesman_2).search([])
-        self.assertEqual(in_pool.lead_id, lead)
+        self.assertEqual(in_pool.ids, lead.ids)
 
     def test_release_dialog_never_reports_what_it_did_not_do(self):
         self._enable_pool()
@@ -688,8 +688,10 @@ class TestPoolDoorsAsClicked(PoolCommon):
             .get("action", [])
         )
         self.assertNotIn(binding.id, [action["id"] for action in salesman_bound])
-        action = self.env["ir.actions.act_window"].with_user(self.user_manager)._for_xml_id(
-            "sales_followup.sales_followup_pool_lead_action_assign_dialog"
+        action = (
+            self.env["ir.actions.act_window"]
+            .with_user(self.user_manager)
+            ._for_xml_id("sales_followup.sales_followup_pool_lead_action_assign_dialog")
         )
         action["context"] = {"active_model": "sales.followup.pool.lead", "active_ids": leads.ids}
         with self.frozen("2026-03-20 09:00:00"):
@@ -790,8 +792,12 @@ class TestLogDisciplineFields(PoolCommon):
             Wizard = self.env["sales.followup.dormant.wizard"].with_user(self.user_salesman)
             for day in ("9999-12-31", "2027-06-01"):
                 with self.subTest(day=day), self.assertRaisesRegex(ValidationError, "Wake-up"):
-                    Wizard.create({"lead_ids": [(6, 0, lead.ids)], "wakeup_date": day}).action_apply()
-            Wizard.create({"lead_ids": [(6, 0, lead.ids)], "wakeup_date": "2026-09-01"}).action_apply()
+                    Wizard.create(
+                        {"lead_ids": [(6, 0, lead.ids)], "wakeup_date": day}
+                    ).action_apply()
+            Wizard.create(
+                {"lead_ids": [(6, 0, lead.ids)], "wakeup_date": "2026-09-01"}
+            ).action_apply()
             self.assertEqual(lead.followup_status, "dormant")
             with self.assertRaisesRegex(ValidationError, "Wake-up"):
                 lead.with_user(self.user_salesman).write({"followup_wakeup_date": "9999-12-31"})

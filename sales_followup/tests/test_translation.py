@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import polib
+from babel.messages import extract
 from lxml import etree
 
 from odoo.exceptions import UserError, ValidationError
@@ -125,6 +126,22 @@ class TestTranslation(FollowupCommon):
             list(MODULES),
             "the translation checks need both addons installed (as ./setup/test does)",
         )
+
+    def test_every_python_file_is_read_for_terms(self):
+        """Odoo's exporter logs and skips the rest of a file whose terms it cannot read (it
+        evaluates the call's arguments: ``_("…", code=f"{ord(c):04X}")`` stops it): the terms
+        after that point would be missing from the template and never translated."""
+        for module in self.modules:
+            for path in sorted(Path(get_module_path(module)).rglob("*.py")):
+                with self.subTest(path=str(path)), path.open("rb") as source:
+                    list(
+                        extract.extract(
+                            "python",
+                            source,
+                            keywords={"_": None, "_lt": None},
+                            options={"encoding": "UTF-8"},
+                        )
+                    )
 
     def test_every_term_is_translated(self):
         for module in self.modules:

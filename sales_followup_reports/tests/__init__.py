@@ -1,3 +1,4 @@
+from . import test_action_matrix
 from . import test_funnel_history
 from . import test_funnel_kpis
 from . import test_hostile_reports
@@ -11,3 +12,5 @@ from . import test_report_print
 from . import test_funnel_activity
 from . import test_weekly_review
 from . import test_read_only
+from . import test_visibility_matrix
+from . import test_routes
