@@ -714,7 +714,9 @@ class TestPoolDoorsAsClicked(PoolCommon):
                 dialog.user_id = self.user_salesman
             result = dialog.record.action_apply()
             self.env.flush_all()
-        self.assertIn("1", result["params"]["message"])
+        self.assertEqual(
+            result["params"]["message"], f"{lead.display_name} assigned to Wang Salesman."
+        )
         self.assertEqual(lead.user_id, self.user_salesman)
 
     def test_the_salesperson_moves_only_through_the_doors(self):

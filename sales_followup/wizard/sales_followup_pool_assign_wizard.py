@@ -42,15 +42,18 @@ class SalesFollowupPoolAssignWizard(models.TransientModel):
         if not leads:
             raise UserError(_("Leads: choose the pool leads to assign."))
         leads._followup_assign(self.user_id)
+        user_name = self.user_id.name
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": _(
-                    "%(count)s leads assigned to %(user)s.",
-                    count=len(leads),
-                    user=self.user_id.name,
+                "message": (
+                    _("%(lead)s assigned to %(user)s.", lead=leads.display_name, user=user_name)
+                    if len(leads) == 1
+                    else _(
+                        "%(count)s leads assigned to %(user)s.", count=len(leads), user=user_name
+                    )
                 ),
                 "next": {"type": "ir.actions.act_window_close"},
             },

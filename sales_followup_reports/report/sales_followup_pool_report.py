@@ -237,7 +237,23 @@ class SalesFollowupPoolReport(models.Model):
             ("date_to", "=", False),
             ("date_to", ">", as_of),
         ]
-        query = self._search(domain)
+        report = self
+        if not self.env.user.has_group("sales_team.group_sale_salesman_all_leads"):
+            # A salesperson with own documents reads only his own moves here, but the size of
+            # the pool is what his pool shows: the pools of his teams (and the leads without a
+            # team) in his companies, counted without naming a lead.
+            uid = self.env.uid
+            teams = (
+                self.env["crm.team"]
+                .sudo()
+                .search(["|", ("user_id", "=", uid), ("crm_team_member_ids.user_id", "=", uid)])
+            )
+            report = self.sudo()
+            domain += [
+                ("team_id", "in", [*teams.ids, False]),
+                ("company_id", "in", [*self.env.companies.ids, False]),
+            ]
+        query = report._search(domain)
         table = self._table
         age = SQL(
             "EXTRACT(EPOCH FROM %s::timestamp - %s) / 86400.0",

@@ -189,6 +189,13 @@ class TestPoolFigures(FunnelCommon):
         self.assertAlmostEqual(row["reclaim_rate"], 1 / 6)
         Pool = self.env["sales.followup.pool.report"].with_user(self.rep_a)
         self.assertEqual(set(Pool.search([]).user_id), {self.rep_a})
+        # The pool's size is what his pool screen shows: his team's pool, counted (P3, P6, P7),
+        # not only the leads he released himself, nor another team's.
+        pool = data["pool"]
+        self.assertEqual(pool["pool"]["count"], 3)
+        self.assertEqual([row["label"] for row in pool["pool_by_team"]], ["Team East"])
+        in_his_pool = self.env["sales.followup.pool.lead"].with_user(self.rep_a).search([])
+        self.assertEqual(in_his_pool.ids, (self.p6 | self.p7 | self.p3).ids, "his pool screen")
 
     def test_pivot_measures_match_the_figures(self):
         data = self._data(self._q2_wizard())
