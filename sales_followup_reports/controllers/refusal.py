@@ -77,17 +77,23 @@ def not_found(message):
     return refusal(NotFound, "odoo.exceptions.MissingError", message)
 
 
-def user_error_of(exc):
-    """The error meant for the user (a UserError: access, missing record, bad value) that
-    ``exc`` is or comes from (a report's template wraps the errors raised while it renders),
-    or None."""
+def cause_of(exc, kind):
+    """The exception of type ``kind`` that ``exc`` is or comes from (through its cause or
+    context), or None."""
     seen = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, UserError):
+        if isinstance(exc, kind):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+def user_error_of(exc):
+    """The error meant for the user (a UserError: access, missing record, bad value) that
+    ``exc`` is or comes from (a report's template wraps the errors raised while it renders),
+    or None."""
+    return cause_of(exc, UserError)
 
 
 def refusal_of(exc):

@@ -12,6 +12,7 @@ from odoo.addons.web.controllers.report import ReportController
 from .refusal import (
     OUR_MODULES,
     bad_request,
+    cause_of,
     json_object,
     not_found,
     record_ids,
@@ -112,13 +113,7 @@ def download_target(data):
 
 def read_only_failure(exc):
     """The write refused by a read-only transaction that ``exc`` came from, if any."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, ReadOnlySqlTransaction):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
+    return cause_of(exc, ReadOnlySqlTransaction)
 
 
 class ReadOnlyReportController(ReportController):
