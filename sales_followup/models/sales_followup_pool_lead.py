@@ -114,8 +114,3 @@ class SalesFollowupPoolLead(models.Model):
         """One tap: the leads become the current user's (see crm.lead.action_followup_claim)."""
         self._input_check_ids(exist=False)  # the claim names missing leads
         return self.env["crm.lead"].browse(self.ids).action_followup_claim()
-
-    def action_open_assign(self):
-        """Managers: hand the selected pool leads to a salesperson."""
-        self._input_check_ids()
-        return self.env["crm.lead"].browse(self.ids).action_followup_open_assign()

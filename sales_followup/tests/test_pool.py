@@ -503,13 +503,17 @@ class TestPoolAssignAndHandover(PoolCommon):
     def test_manager_assigns_pool_leads_in_bulk(self):
         self._enable_pool()
         leads = self._pool_lead(name="one") | self._pool_lead(name="two")
-        pool = self.env["sales.followup.pool.lead"].with_user(self.user_manager).browse(leads.ids)
+        # Actions > Assign of the pool list: the bound window action, on the selected rows.
+        action = (
+            self.env["ir.actions.act_window"]
+            .with_user(self.user_manager)
+            ._for_xml_id("sales_followup.sales_followup_pool_lead_action_assign_dialog")
+        )
         with self.frozen("2026-03-20 09:00:00"):
-            action = pool.action_open_assign()
             wizard = (
                 self.env[action["res_model"]]
                 .with_user(self.user_manager)
-                .with_context(**action["context"])
+                .with_context(active_model="sales.followup.pool.lead", active_ids=leads.ids)
                 .create({"user_id": self.user_salesman_2.id})
             )
             self.assertEqual(wizard.lead_count, 2)
