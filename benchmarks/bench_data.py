@@ -214,7 +214,7 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
         ["Bench lead %"],
     )
     log("scheduling the open Follow-up activities (grade rhythm after the last contact)")
-    activity_type_id = env["crm.lead"]._followup_activity_type_id()
+    activity_type_id = env["sales.followup.engine"]._type_id()
     model_id = env["ir.model"]._get_id("crm.lead")
     cr.execute(
         """

@@ -426,6 +426,21 @@ def stats_delta(before, after):
     }
 
 
+def describe_delta(delta):
+    """A ``stats_delta`` in one line: rows read from the leads and the logs, logs inserted,
+    transactions committed."""
+    tables = delta["tables"]
+
+    def read(table):
+        return tables[table]["seq_tup_read"] + tables[table]["idx_tup_fetch"]
+
+    return (
+        f"leads read {read('crm_lead'):>8}, logs read {read('sales_followup_log'):>8}, "
+        f"logs inserted {tables['sales_followup_log']['n_tup_ins']:>2}, "
+        f"transactions {delta['xact_commit']:>3}"
+    )
+
+
 def wait_stats_flushed(port, dbname, timeout=60):
     """Wait until every other client backend connected to ``dbname`` on the server at ``port``
     has been idle (outside a transaction) for longer than PostgreSQL's idle flush timer, so

@@ -125,7 +125,7 @@ def prepare(registry, keep):
         env.flush_all()
         rep_ids = users.ids
         team_of = [teams[index // per_team].id for index in range(REPS)]
-        activity_type = env["crm.lead"]._followup_activity_type_id()
+        activity_type = env["sales.followup.engine"]._type_id()
         # Leads (one in ``keep``) shared round-robin, with their salesperson's team; their open
         # Follow-ups and their logs follow them. The others go back to the pool.
         cr.execute(

@@ -20,10 +20,12 @@ the automatic risks right after the install and after a first risk scan (rolled 
 # pylint: disable=print-used
 
 import argparse
-import os
 import subprocess
 import sys
 import time
+
+from bench_data import log
+from lib.server import odoo_command
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -32,10 +34,6 @@ from odoo.modules.registry import Registry
 REP_COUNT = 20
 SOURCE_COUNT = 20
 YEARS = 3
-
-
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def build(env, leads=100_000, years=YEARS, seed=0.42):
@@ -314,11 +312,6 @@ def generated_figures(cr):
         "chatter": f"chatter on {chatter_leads} leads: {created} creation notifications, "
         f"{notes} notes, {calls} done calls; {activities} open To-Do/Call activities",
     }
-
-
-def odoo_command(config, database, *options):
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
-    return [sys.executable, odoo_bin, "-c", config, "-d", database, *options]
 
 
 def timed(command):

@@ -35,44 +35,32 @@ funnel pivot, the funnel and history PDFs and a follow-up log ran.
 # A command-line benchmark: its report is printed to the terminal.
 # pylint: disable=print-used
 
-import json
 import os
 import random
-import re
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-import psycopg2
-import requests
-from freezegun import freeze_time
-
 sys.path.insert(0, os.path.dirname(__file__))
 
 import bench_data  # noqa: E402
 import pool_reclaim  # noqa: E402
 import risk_scan  # noqa: E402
+from lib.checks import checks  # noqa: E402
+from lib.client import PASSWORD, FollowupClient, Stats, percentile  # noqa: E402
+from lib.server import CronWatch, Server, wait_crons  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import SUPERUSER_ID, api  # noqa: E402
 
-PASSWORD = "bench-load"
 LEADS_PER_SESSION = 40
 TODOS_PER_LEAD = 6
 # Smaller cron batches than the addon's, so that the daily reclaim (a few thousand leads)
 # spans several committed batches and a kill can fall in the middle of it.
 RECLAIM_BATCH = 500
 SCAN_BATCH = 10000
-BUSINESS_ERRORS = {
-    "odoo.exceptions.UserError",
-    "odoo.exceptions.ValidationError",
-    "odoo.exceptions.AccessError",
-    "odoo.exceptions.MissingError",
-}
 # Request kinds of the stock baseline, beside ours; stock_followup is the two of one iteration
 # together: a stock follow-up written down (the note) and its activity marked done, what one
 # follow-up log does in one request.
@@ -154,7 +142,7 @@ def prepare(registry, users, seed):
             {
                 "yesterday": now - timedelta(days=1),
                 "today": today,
-                "followup_type": env["crm.lead"]._followup_activity_type_id(),
+                "followup_type": env["sales.followup.engine"]._type_id(),
                 "todo_type": env.ref("mail.mail_activity_data_todo").id,
                 "model_id": env["ir.model"]._get_id("crm.lead"),
                 "todos": TODOS_PER_LEAD,
@@ -225,259 +213,8 @@ def prepare(registry, users, seed):
 
 
 # ------------------------------------------------------------------------------------------
-# The server
+# The salespeople and the manager
 # ------------------------------------------------------------------------------------------
-
-
-class Server:
-    """Odoo in production mode on its own port, its log in a file."""
-
-    def __init__(self, args, dbname, logfile, replica_port=None):
-        odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
-        self.logfile = logfile
-        self.url = f"http://127.0.0.1:{args.port}"
-        self.command = [
-            sys.executable,
-            odoo_bin,
-            "-c",
-            args.config,
-            "-d",
-            dbname,
-            "--db-filter",
-            f"^{dbname}$",
-            "--workers",
-            str(args.workers),
-            "--max-cron-threads",
-            "1",
-            "--http-port",
-            str(args.port),
-            "--gevent-port",
-            str(args.port + 1),
-            "--logfile",
-            logfile,
-            "--log-level",
-            "info",
-            "--limit-time-real",
-            "600",
-            "--limit-time-cpu",
-            "600",
-            "--limit-request",
-            "100000",
-        ]
-        if replica_port:
-            # Both: with the port alone Odoo uses no replica (an empty host is the socket).
-            self.command += ["--db_replica_host=", "--db_replica_port", str(replica_port)]
-        self.process = None
-
-    def start(self, timeout=180):
-        if os.path.exists(self.logfile):
-            os.unlink(self.logfile)
-        self.process = subprocess.Popen(  # noqa: S603
-            self.command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.time() + timeout
-        error = None
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                sys.exit(f"the server stopped at start: see {self.logfile}")
-            try:
-                if requests.get(f"{self.url}/web/login", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException as exc:
-                error = exc  # not listening yet
-            time.sleep(1)
-        sys.exit(f"the server did not answer within {timeout} s ({error}): see {self.logfile}")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    def log_text(self):
-        with open(self.logfile, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
-
-    def cron_worker_pid(self):
-        """The pid of the live cron worker (the last one the server started that still runs)."""
-        for pid in reversed(re.findall(r"Worker WorkerCron \((\d+)\) alive", self.log_text())):
-            if os.path.exists(f"/proc/{pid}"):
-                return int(pid)
-        return None
-
-
-# ------------------------------------------------------------------------------------------
-# The clients
-# ------------------------------------------------------------------------------------------
-
-
-class Stats:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.times = defaultdict(list)
-        self.errors = defaultdict(list)
-        self.refused = defaultdict(list)
-
-    def add(self, kind, elapsed, error=None, refused=None):
-        with self.lock:
-            if error:
-                self.errors[kind].append(error)
-            elif refused:
-                self.refused[kind].append(refused)
-            else:
-                self.times[kind].append(elapsed)
-
-
-class Client:
-    """One web session, calling the server as the web client does."""
-
-    def __init__(self, url, dbname, login, stats):
-        self.url = url
-        self.dbname = dbname
-        self.login = login
-        self.stats = stats
-        self.session = requests.Session()
-        self.context = {}
-        self.uid = None
-        self.last = None  # time of the last successful call
-
-    def authenticate(self):
-        result = self._post(
-            "/web/session/authenticate",
-            {"db": self.dbname, "login": self.login, "password": PASSWORD},
-        )
-        self.uid = result["result"]["uid"]
-        self.context = result["result"]["user_context"]
-
-    def _post(self, path, params, timeout=300):
-        response = self.session.post(
-            f"{self.url}{path}",
-            json={"jsonrpc": "2.0", "method": "call", "params": params, "id": 1},
-            timeout=timeout,
-        )
-        response.raise_for_status()
-        return response.json()
-
-    def call(self, kind, path, params):
-        """JSON-RPC call, timed under ``kind``. Returns the result, or None when it failed
-        (counted as an error, or as a refusal when the server gave a business answer)."""
-        started = time.perf_counter()
-        try:
-            answer = self._post(path, params)
-        except (requests.RequestException, ValueError) as exc:
-            self.stats.add(kind, 0, error=f"{type(exc).__name__}: {exc}"[:300])
-            return None
-        elapsed = time.perf_counter() - started
-        self.last = None
-        if "error" in answer:
-            data = answer["error"].get("data") or {}
-            message = f"{data.get('name')}: {data.get('message')}"[:300]
-            if data.get("name") in BUSINESS_ERRORS:
-                self.stats.add(kind, elapsed, refused=message)
-            else:
-                self.stats.add(kind, elapsed, error=message)
-            return None
-        self.stats.add(kind, elapsed)
-        self.last = elapsed
-        return answer["result"]
-
-    def call_kw(self, kind, model, method, args, kwargs=None):
-        kwargs = dict(kwargs or {})
-        kwargs["context"] = {**self.context, **kwargs.get("context", {})}
-        return self.call(
-            kind,
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": args, "kwargs": kwargs},
-        )
-
-    def call_button(self, kind, model, method, ids, context=None):
-        return self.call(
-            kind,
-            f"/web/dataset/call_button/{model}/{method}",
-            {
-                "model": model,
-                "method": method,
-                "args": [ids],
-                "kwargs": {"context": {**self.context, **(context or {})}},
-            },
-        )
-
-    def get(self, kind, path, params):
-        """A download (GET, as the browser fetches it), timed under ``kind``."""
-        started = time.perf_counter()
-        try:
-            response = self.session.get(f"{self.url}{path}", params=params, timeout=600)
-        except requests.RequestException as exc:
-            self.stats.add(kind, 0, error=f"{type(exc).__name__}: {exc}"[:300])
-            return None
-        elapsed = time.perf_counter() - started
-        if response.status_code != 200 or not response.content:
-            self.stats.add(kind, elapsed, error=f"HTTP {response.status_code}")
-            return None
-        self.stats.add(kind, elapsed)
-        return response.content
-
-
-LEAD_CARD = {
-    "followup_customer_name": {},
-    "name": {},
-    "followup_grade": {},
-    "followup_next_date": {},
-    "followup_next_action": {},
-    "followup_last_summary": {},
-    "followup_reclaim_label": {},
-    "followup_postpone_count": {},
-    "phone": {},
-    "mobile": {},
-    "active": {},
-    "user_id": {"fields": {"display_name": {}}},
-}
-
-PIPELINE_CARD = {
-    "name": {},
-    "partner_id": {"fields": {"display_name": {}}},
-    "expected_revenue": {},
-    "priority": {},
-    "followup_grade": {},
-    "followup_status": {},
-    "followup_risk_level": {},
-    "followup_next_date": {},
-    "followup_reclaim_label": {},
-    "activity_ids": {"fields": {}},
-    "activity_state": {},
-    "user_id": {"fields": {"display_name": {}}},
-    "tag_ids": {"fields": {"display_name": {}}},
-}
-
-LEAD_FORM = {
-    **PIPELINE_CARD,
-    "followup_code": {},
-    "followup_customer_name": {},
-    "followup_last_date": {},
-    "followup_last_summary": {},
-    "followup_last_response_date": {},
-    "followup_unanswered_count": {},
-    "followup_next_action": {},
-    "followup_risk_type_ids": {"fields": {"display_name": {}}},
-    "followup_reclaim_date": {},
-    "followup_duplicate_note": {},
-    "followup_in_pool": {},
-    "followup_origin": {},
-    "stage_id": {"fields": {"display_name": {}}},
-    "team_id": {"fields": {"display_name": {}}},
-    "source_id": {"fields": {"display_name": {}}},
-    "email_from": {},
-    "phone": {},
-    "description": {},
-    "date_deadline": {},
-    "probability": {},
-}
 
 
 class Rep(threading.Thread):
@@ -522,53 +259,16 @@ class Rep(threading.Thread):
                 self.think()
 
     def today(self, _lead=None):
-        client = self.client
-        domain = [("followup_due_bucket", "!=", False), ("user_id", "=", client.uid)]
-        client.call_kw(
-            "today_groups",
-            "crm.lead",
-            "web_read_group",
-            [domain, ["followup_due_bucket"], ["followup_due_bucket"]],
-            {"lazy": True},
-        )
-        client.call_kw(
-            "today_list",
-            "crm.lead",
-            "web_search_read",
-            [domain + [("followup_due_bucket", "in", ["overdue", "today"])]],
-            {"specification": LEAD_CARD, "limit": 80, "order": "followup_next_date"},
-        )
+        self.client.today()
 
     def kanban(self, _lead=None):
-        client = self.client
-        domain = [("type", "=", "opportunity"), ("user_id", "=", client.uid)]
-        groups = client.call_kw(
-            "kanban_groups",
-            "crm.lead",
-            "web_read_group",
-            [domain, ["expected_revenue:sum"], ["stage_id"]],
-            {"lazy": True},
-        )
-        stage = None
-        if groups and groups["groups"]:
-            stage = self.rng.choice(groups["groups"])["stage_id"]
-        stage_id = stage[0] if isinstance(stage, (list, tuple)) else stage
-        client.call_kw(
-            "kanban_cards",
-            "crm.lead",
-            "web_search_read",
-            [domain + [("stage_id", "=", stage_id)]],
-            {"specification": PIPELINE_CARD, "limit": 40},
-        )
+        self.client.kanban(self.rng.choice)
 
     def open_lead(self, lead):
-        self.client.call_kw(
-            "open_lead", "crm.lead", "web_read", [[lead]], {"specification": LEAD_FORM}
-        )
+        self.client.open_lead(lead)
 
     def log_followup(self, lead):
         client = self.client
-        context = {"default_lead_id": lead}
         values = {
             "lead_id": lead,
             "method": self.rng.choice(["phone", "message", "visit", "email"]),
@@ -577,21 +277,9 @@ class Rep(threading.Thread):
         }
 
         def save(summary, kind="log_followup"):
-            result = client.call_kw(
-                kind,
-                "sales.followup.log",
-                "web_save",
-                [[], {**values, "summary": summary}],
-                {
-                    "specification": {"lead_id": {"fields": {"display_name": {}}}},
-                    "context": context,
-                },
-            )
-            if result:
-                self.logged.append((summary, result[0]["id"]))
-                client.call_button(
-                    "log_saved", "sales.followup.log", "action_followup_save", [result[0]["id"]]
-                )
+            log_id = client.log_followup(kind, {**values, "summary": summary})
+            if log_id:
+                self.logged.append((summary, log_id))
 
         summary = f"Load {client.login} {time.time():.6f}"
         if self.rng.random() < 0.05:
@@ -606,70 +294,21 @@ class Rep(threading.Thread):
             save(summary)
 
     def stock_note(self, lead):
-        self.client.call(
-            "stock_note",
-            "/mail/message/post",
-            {
-                "thread_model": "crm.lead",
-                "thread_id": lead,
-                "post_data": {
-                    "body": f"Load note {time.time():.6f}",
-                    "message_type": "comment",
-                    "subtype_xmlid": "mail.mt_note",
-                },
-            },
-        )
+        self.client.stock_note(lead)
 
     def stock_activity_done(self, lead):
         todos = self.session["todos"].get(lead)
         if not todos:
             return
-        self.client.call_kw(
-            "stock_activity_done",
-            "mail.activity",
-            "action_feedback",
-            [[todos.pop()]],
-            {"feedback": "Done during the load"},
-        )
+        self.client.stock_activity_done(todos.pop())
 
     def raise_risk(self, lead):
-        self.client.call_kw(
-            "raise_risk",
-            "sales.followup.risk",
-            "web_save",
-            [
-                [],
-                {
-                    "lead_id": lead,
-                    "type_id": self.rng.choice(self.run_info["risk_types"]),
-                    "note": "Raised during the load",
-                },
-            ],
-            {"specification": {}, "context": {"default_lead_id": lead}},
-        )
+        self.client.raise_risk(lead, self.rng.choice(self.run_info["risk_types"]))
 
     def claim(self):
-        client = self.client
-        pool = client.call_kw(
-            "pool_list",
-            "sales.followup.pool.lead",
-            "web_search_read",
-            [[]],
-            {
-                "specification": {
-                    "code": {},
-                    "customer_name": {},
-                    "name": {},
-                    "grade": {},
-                    "pool_date": {},
-                },
-                "limit": 80,
-                "offset": self.rng.randrange(0, 400),
-            },
-        )
-        if pool and pool["records"]:
-            record = self.rng.choice(pool["records"])
-            client.call_button("claim", "sales.followup.pool.lead", "action_claim", [record["id"]])
+        records = self.client.pool_page(self.rng.randrange(0, 400))
+        if records:
+            self.client.claim(self.rng.choice(records)["id"])
 
 
 class Manager(threading.Thread):
@@ -684,11 +323,11 @@ class Manager(threading.Thread):
 
     def run(self):
         while time.time() < self.run_info["deadline"]:
-            funnel_pivot(self.client)
+            self.client.funnel_pivot(*last_quarter())
             time.sleep(self.rng.uniform(2, 6))
-            funnel_pdf(self.client)
+            self.client.funnel_pdf(*last_quarter())
             time.sleep(self.rng.uniform(2, 6))
-            history_pdf(self.client, self.rng.choice(self.leads))
+            self.client.history_pdf(self.rng.choice(self.leads))
             time.sleep(self.rng.uniform(2, 6))
 
 
@@ -700,275 +339,9 @@ def last_quarter():
     return start, end
 
 
-def funnel_pivot(client):
-    start, end = last_quarter()
-    return client.call_kw(
-        "funnel_pivot",
-        "sales.followup.funnel.report",
-        "web_read_group",
-        [
-            [("create_date", ">=", str(start)), ("create_date", "<", str(end))],
-            ["nbr:sum", "contacted:sum", "converted:sum", "won_revenue:sum"],
-            ["stage_id", "user_id"],
-        ],
-        {"lazy": False},
-    )
-
-
-def funnel_pdf(client):
-    """The dialog saved, Print PDF, then the download, as the web client does it."""
-    start, end = last_quarter()
-    saved = client.call_kw(
-        "funnel_dialog",
-        "sales.followup.funnel.wizard",
-        "web_save",
-        [[], {"date_from": str(start), "date_to": str(end - timedelta(days=1))}],
-        {"specification": {}},
-    )
-    if not saved:
-        return None
-    wizard = saved[0]["id"]
-    action = client.call_button(
-        "funnel_print", "sales.followup.funnel.wizard", "action_print_pdf", [wizard]
-    )
-    if not action:
-        return None
-    return download_report(client, "funnel_pdf", action["report_name"], [wizard])
-
-
-def history_pdf(client, lead):
-    return download_report(
-        client, "history_pdf", "sales_followup_reports.report_lead_followup_history", [lead]
-    )
-
-
-def download_report(client, kind, report_name, ids):
-    url = f"/report/pdf/{report_name}/{','.join(map(str, ids))}"
-    return client.get(
-        kind,
-        "/report/download",
-        {"data": json.dumps([url, "qweb-pdf"]), "context": json.dumps(client.context)},
-    )
-
-
 # ------------------------------------------------------------------------------------------
 # The run
 # ------------------------------------------------------------------------------------------
-
-
-class CronWatch(threading.Thread):
-    """Samples the cron worker's memory, and kills it once in the middle of the scan and once
-    in the middle of the reclaim (a committed batch done, more to go)."""
-
-    def __init__(self, server, dbname, crons):
-        super().__init__(daemon=True)
-        self.server = server
-        self.dbname = dbname
-        self.crons = crons
-        self.stop_event = threading.Event()
-        self.peak = {}
-        self.kills = []
-        self.started = datetime.utcnow()
-
-    def run(self):
-        conn = psycopg2.connect(dbname=self.dbname)
-        conn.autocommit = True
-        pending = {self.crons["scan"]: "scan", self.crons["reclaim"]: "reclaim"}
-        try:
-            while not self.stop_event.wait(0.2):
-                pid = self.server.cron_worker_pid()
-                if pid:
-                    mb = bench_data.rss_mb(pid)
-                    if mb:
-                        self.peak[pid] = max(self.peak.get(pid, 0), mb)
-                if not pending or not pid:
-                    continue
-                with conn.cursor() as cr:
-                    cr.execute(
-                        "SELECT cron_id, done, remaining FROM ir_cron_progress "
-                        "WHERE cron_id = ANY(%s) AND create_date >= %s AND done > 0 "
-                        "AND remaining > 0",
-                        [list(pending), self.started],
-                    )
-                    rows = cr.fetchall()
-                if rows:
-                    cron_id, done, remaining = rows[0]
-                    os.kill(pid, signal.SIGKILL)
-                    self.kills.append((pending.pop(cron_id), pid, done, remaining))
-                    bench_data.log(
-                        f"killed the cron worker {pid} (SIGKILL) in the middle of the "
-                        f"{self.kills[-1][0]}: {done} done, {remaining} to go"
-                    )
-        finally:
-            conn.close()
-
-
-def wait_crons(dbname, crons, since, timeout):
-    """Wait until the three crons have finished a run since ``since`` (their last call moved)
-    and none is running. Returns the seconds waited, or None on timeout."""
-    started = time.time()
-    conn = psycopg2.connect(dbname=dbname)
-    conn.autocommit = True
-    try:
-        while time.time() - started < timeout:
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT count(*) FROM ir_cron WHERE id = ANY(%s) AND lastcall >= %s",
-                    [list(crons.values()), since],
-                )
-                finished = cr.fetchone()[0]
-                cr.execute(
-                    "SELECT count(*) FROM pg_locks lock JOIN pg_class rel "
-                    "ON rel.oid = lock.relation WHERE rel.relname = 'ir_cron' "
-                    "AND lock.mode = 'RowShareLock' AND lock.database = "
-                    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
-                    "AND lock.pid <> pg_backend_pid()"
-                )
-                busy = cr.fetchone()[0]
-            if finished == len(crons) and not busy:
-                return time.time() - started
-            time.sleep(1)
-    finally:
-        conn.close()
-    return None
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
-    return ordered[index]
-
-
-def checks(registry, reps, crons, since):
-    """Counted in the database once the server stopped."""
-    logged = [entry for rep in reps for entry in rep.logged]
-    result = {}
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
-        cr.execute(
-            "SELECT id, summary FROM sales_followup_log WHERE summary LIKE 'Load bench_rep_%%'"
-        )
-        stored = dict(cr.fetchall())
-        result["logs_saved"] = len(logged)
-        result["logs_stored"] = len(stored)
-        result["logs_lost"] = sum(1 for summary, log_id in logged if stored.get(log_id) != summary)
-        result["logs_unexpected"] = len(set(stored) - {log_id for _summary, log_id in logged})
-        followup_type = env["crm.lead"]._followup_activity_type_id()
-        cr.execute(
-            """
-            SELECT count(*) FILTER (WHERE open AND followups <> 1),
-                   count(*) FILTER (WHERE open AND followups = 0),
-                   count(*) FILTER (WHERE open AND followups > 1),
-                   count(*) FILTER (WHERE NOT open AND followups > 0),
-                   count(*) FILTER (WHERE open)
-              FROM (
-                    SELECT lead.active AND lead.user_id IS NOT NULL
-                           AND lead.followup_in_pool IS NOT TRUE
-                           AND lead.followup_status IN ('to_contact', 'in_progress', 'converted')
-                           AS open,
-                           count(activity.id) AS followups
-                      FROM crm_lead lead
-                      LEFT JOIN mail_activity activity
-                             ON activity.res_model = 'crm.lead' AND activity.res_id = lead.id
-                            AND activity.activity_type_id = %s AND activity.active
-                  GROUP BY lead.id
-                   ) per_lead
-            """,
-            [followup_type],
-        )
-        (
-            result["open_not_one"],
-            result["open_none"],
-            result["open_several"],
-            result["closed_with_followup"],
-            result["open_leads"],
-        ) = cr.fetchone()
-        Risk = env["sales.followup.risk"]
-        # The rules as the scan applied them: at the time of its last batch (since then, a
-        # lead may have crossed a time threshold, which tomorrow's scan raises).
-        cr.execute(
-            "SELECT max(write_date) FROM ir_cron_progress WHERE cron_id = %s", [crons["scan"]]
-        )
-        scanned_at = cr.fetchone()[0]
-        with freeze_time(scanned_at):
-            params = Risk._rule_params()
-        cr.execute(Risk._desired_risks_sql(odoo.tools.SQL("TRUE"), params))
-        desired = {tuple(row) for row in cr.fetchall()}
-        cr.execute(
-            "SELECT risk.lead_id, risk.type_id FROM sales_followup_risk risk "
-            "JOIN sales_followup_risk_type rtype ON rtype.id = risk.type_id "
-            "WHERE risk.state = 'open' AND rtype.automatic"
-        )
-        found = set(cr.fetchall())
-        result["risks_open"] = len(found)
-        result["risks_missing"] = len(desired - found)
-        result["risks_extra"] = len(found - desired)
-        result["risks_differ"] = sorted((desired - found) | (found - desired))[:5]
-        Lead = env["crm.lead"]
-        cr.execute(Lead._followup_pool_candidates_sql(Lead._followup_pool_params()))
-        result["left_to_reclaim"] = sum(1 for row in cr.fetchall() if row[1] <= row[2])
-        cr.execute(
-            "SELECT count(*) FROM sales_followup_ownership WHERE how = 'reclaimed' "
-            "AND create_date >= %s",
-            [since],
-        )
-        result["reclaimed"] = cr.fetchone()[0]
-        cr.execute(
-            "SELECT count(*) FROM sales_followup_ownership WHERE how = 'claimed' "
-            "AND create_date >= %s",
-            [since],
-        )
-        result["claimed"] = cr.fetchone()[0]
-        cr.execute(
-            "SELECT count(*), count(*) FILTER (WHERE followup_digest_date IS NOT NULL) "
-            "FROM res_users WHERE login LIKE 'bench_rep_%%' AND active"
-        )
-        result["digest_users"], result["digest_sent"] = cr.fetchone()
-        cr.execute(
-            "SELECT cron_id, count(*), sum(done) FROM ir_cron_progress "
-            "WHERE cron_id = ANY(%s) AND create_date >= %s GROUP BY cron_id",
-            [list(crons.values()), since],
-        )
-        result["cron_runs"] = {row[0]: (row[1], row[2]) for row in cr.fetchall()}
-    return result
-
-
-def server_log_counts(text):
-    retried = defaultdict(int)
-    for code in re.findall(r"odoo\.service\.model: (\w+), \d+ tries left", text):
-        retried[code] += 1
-    gave_up = len(re.findall(r"maximum number of tries reached", text))
-    fallback = len(re.findall(r"retrying with a read/write cursor", text))
-    tracebacks = len(re.findall(r"^Traceback", text, re.MULTILINE))
-    errors = re.findall(r"^\S+ \S+ \d+ (?:ERROR|CRITICAL) \S+ ([^\n]{0,160})", text, re.MULTILINE)
-    return {
-        "retried": dict(retried),
-        "gave_up": gave_up,
-        "fallback": fallback,
-        "tracebacks": tracebacks,
-        "errors": errors,
-    }
-
-
-def print_table(stats, seconds):
-    print(
-        f"{'request':22} {'count':>6} {'/s':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-        f"{'errors':>7} {'refused':>8}"
-    )
-    kinds = sorted(
-        set(stats.times) | set(stats.errors) | set(stats.refused),
-        key=lambda kind: (kind in STOCK_KINDS, kind),
-    )
-    for kind in kinds:
-        times = stats.times[kind]
-        print(
-            f"{kind:22} {len(times):6d} {len(times) / seconds:6.2f} "
-            f"{percentile(times, 0.50) * 1000:8.0f} {percentile(times, 0.95) * 1000:8.0f} "
-            f"{percentile(times, 0.99) * 1000:8.0f} {len(stats.errors[kind]):7d} "
-            f"{len(stats.refused[kind]):8d}"
-        )
 
 
 def main():
@@ -985,32 +358,33 @@ def main():
         replica_port = bench_replica.ensure_replica()["port"]
         bench_replica.wait_caught_up(600, replica_port)
     logfile = os.path.join(os.path.dirname(args.config), f"load-{dbname}.log")
-    server = Server(args, dbname, logfile, replica_port)
+    server = Server(args.config, dbname, logfile, args.port, args.workers, replica_port)
     bench_data.log(f"starting Odoo: {args.workers} workers, 1 cron worker, log in {logfile}")
     server.start()
     bench_data.log("server up; the salespeople log in")
     stats = Stats()
     clients = []
     for session in run["sessions"]:
-        client = Client(server.url, dbname, session["login"], stats)
+        client = FollowupClient(server.url, dbname, session["login"], stats)
         client.authenticate()
         clients.append(client)
-    manager = Client(server.url, dbname, "admin", stats)
+    manager = FollowupClient(server.url, dbname, "admin", stats)
     manager.authenticate()
     # Warm-up (not measured): every worker loads the registry, views and report assets.
     warm = Stats()
     for client in clients[: args.workers * 2] + [manager]:
         client.stats = warm
-        Rep(client, run["sessions"][0], {"think": 0, "risk_types": run["risk_types"]}, 0).today()
+        client.today()
         client.stats = stats
     manager.stats = warm
-    funnel_pivot(manager)
-    history_pdf(manager, run["sessions"][0]["leads"][0])
+    manager.funnel_pivot(*last_quarter())
+    manager.history_pdf(run["sessions"][0]["leads"][0])
     manager.stats = stats
     bench_data.log(f"warm-up done ({sum(map(len, warm.errors.values()))} errors)")
 
     since = datetime.utcnow().replace(microsecond=0)
-    watch = CronWatch(server, dbname, run["crons"])
+    crons = run["crons"]
+    watch = CronWatch(server, dbname, {crons["scan"]: "scan", crons["reclaim"]: "reclaim"})
     watch.started = since - timedelta(minutes=5)
     watch.start()
     info = {
@@ -1031,7 +405,7 @@ def main():
         thread.join()
     elapsed = time.time() - started
     bench_data.log(f"load done in {elapsed:.0f} s; waiting for the crons to finish")
-    waited = wait_crons(dbname, run["crons"], since - timedelta(minutes=5), timeout=1800)
+    waited = wait_crons(dbname, list(crons.values()), since - timedelta(minutes=5), timeout=1800)
     bench_data.log(
         "crons finished" if waited is not None else "the crons did not finish within 30 min"
     )
@@ -1041,9 +415,10 @@ def main():
     if args.replica:
         replica_report = replica_demo(manager, dbname, replica_port, run)
     server.stop()
-    log_counts = server_log_counts(server.log_text())
+    log_counts = server.log_counts()
     registry = odoo.modules.registry.Registry(dbname)
-    result = checks(registry, reps, run["crons"], since - timedelta(minutes=5))
+    logged = [entry for rep in reps for entry in rep.logged]
+    result = checks(registry, logged, crons, since - timedelta(minutes=5))
     bench_data.release(dbname)
     report(args, stats, elapsed, result, log_counts, watch, reps, replica_report, waited)
 
@@ -1078,9 +453,9 @@ def replica_demo(client, dbname, port, run):
 
     lines = []
     for name, action in (
-        ("funnel pivot", lambda: funnel_pivot(client)),
-        ("funnel PDF", lambda: funnel_pdf(client)),
-        ("history PDF", lambda: history_pdf(client, lead)),
+        ("funnel pivot", lambda: client.funnel_pivot(*last_quarter())),
+        ("funnel PDF", lambda: client.funnel_pdf(*last_quarter())),
+        ("history PDF", lambda: client.history_pdf(lead)),
         (
             "log a follow-up",
             lambda: Rep(client, run["sessions"][0], {"risk_types": []}, 1).log_followup(lead),
@@ -1090,18 +465,9 @@ def replica_demo(client, dbname, port, run):
     return lines
 
 
-def describe(delta):
-    """Rows read from the leads and the logs, logs inserted, transactions committed."""
-    tables = delta["tables"]
-
-    def read(table):
-        return tables[table]["seq_tup_read"] + tables[table]["idx_tup_fetch"]
-
-    return (
-        f"leads read {read('crm_lead'):>8}, logs read {read('sales_followup_log'):>8}, "
-        f"logs inserted {tables['sales_followup_log']['n_tup_ins']:>2}, "
-        f"transactions {delta['xact_commit']:>3}"
-    )
+# ------------------------------------------------------------------------------------------
+# The report
+# ------------------------------------------------------------------------------------------
 
 
 def report(args, stats, elapsed, result, log_counts, watch, reps, replica_report, waited):
@@ -1112,7 +478,7 @@ def report(args, stats, elapsed, result, log_counts, watch, reps, replica_report
         + (", read-only requests on a streaming replica" if args.replica else "")
     )
     print()
-    print_table(stats, elapsed)
+    stats.print_table(elapsed, last=STOCK_KINDS)
     print("(stock_followup: a stock note and a stock activity done of one loop, summed)")
     ours = stats.times["log_followup"]
     print()
@@ -1180,6 +546,9 @@ def report(args, stats, elapsed, result, log_counts, watch, reps, replica_report
     )
     print(f"digests: {result['digest_sent']} of {result['digest_users']} salespeople marked sent")
     if replica_report:
+        import bench_replica  # noqa: PLC0415
+
+        describe = bench_replica.describe_delta
         print()
         print("where each request ran (rows read from the tables, per server's statistics):")
         for name, delta in replica_report:

@@ -189,7 +189,7 @@ def vacuum(registry):
 def reference_params(env):
     params = env["crm.lead"]._followup_pool_params()
     return {
-        "activity_type": env["crm.lead"]._followup_activity_type_id(),
+        "activity_type": env["sales.followup.engine"]._type_id(),
         "now": params["now"],
         "since": params["since"],
         "missed": params["missed"],

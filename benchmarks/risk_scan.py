@@ -143,7 +143,7 @@ def reference_params(env, params):
     """Parameters of REFERENCE_SQL: rule type ids and thresholds."""
     types = params["type_ids"]
     return {
-        "activity_type": env["crm.lead"]._followup_activity_type_id(),
+        "activity_type": env["sales.followup.engine"]._type_id(),
         "overdue": types["overdue"],
         "overdue_long": types["overdue_long"],
         "no_reply": types["no_reply"],

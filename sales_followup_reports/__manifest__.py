@@ -7,6 +7,8 @@
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",
     "license": "LGPL-3",
+    "maintainers": ["sales-followup"],
+    "development_status": "Beta",
     "depends": ["sales_followup"],
     "data": [
         "security/ir.model.access.csv",

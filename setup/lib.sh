@@ -12,6 +12,9 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${SALES_FOLLOWUP_CACHE:-$HOME/.cache/sales_followup}
 RUN_DIR="$REPO/.run"
 ODOO_CONF="$RUN_DIR/${ODOO_CONF_NAME:-odoo.conf}"
+# Addons that exist for the tests only (never shipped, never in ./setup/run's database): in the
+# addons path of a configuration written with WITH_TEST_ADDONS=1 (./setup/test's).
+TEST_ADDONS_DIR="$REPO/test_addons"
 ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz}
 # fonts-wqy-microhei: the PDF reports' font (Chinese that copies out of the PDF as printed);
 # poppler-utils: pdftotext, which the report tests read the PDFs with.
@@ -143,7 +146,7 @@ write_odoo_conf() {
     mkdir -p "$RUN_DIR" "$CACHE/data"
     cat > "$ODOO_CONF" <<CONF
 [options]
-addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$REPO
+addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$REPO${WITH_TEST_ADDONS:+,$TEST_ADDONS_DIR}
 data_dir = $CACHE/data
 http_interface = 127.0.0.1
 http_port = ${ODOO_HTTP_PORT:-8069}
@@ -153,6 +156,15 @@ CONF
 }
 
 odoo_bin() { "$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+# The names of the test-only addons (directories of $TEST_ADDONS_DIR with a manifest).
+test_addons() {
+    local manifest
+    for manifest in "$TEST_ADDONS_DIR"/*/__manifest__.py; do
+        [ -f "$manifest" ] && basename "$(dirname "$manifest")"
+    done
+    return 0
+}
 
 # Fail when Odoo left a module uninstalled or half-upgraded (odoo-bin exits 0 on such errors).
 assert_installed() {

@@ -13,87 +13,59 @@ Needs PostgreSQL and Odoo's source, which ``./setup/test`` provides (``ODOO_SRC`
 
 import os
 import re
-import subprocess
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
+from odoo_run import drop_database, odoo, query
 
-REPO = Path(__file__).resolve().parents[1]
 # One database per run (dropped at the end), so that two runs never share one.
 DB = f"sales_followup_install_existing_{os.getpid()}"
-
-psycopg2 = pytest.importorskip("psycopg2")
-
-
-def _odoo(*args, command=(), stdin=""):
-    odoo_src = Path(os.environ.get("ODOO_SRC", Path.home() / ".cache/sales_followup/odoo-18.0"))
-    conf = REPO / ".run" / "odoo-test.conf"
-    if not conf.is_file():
-        pytest.fail(f"{conf} is missing: run the tests with ./setup/test")
-    addons_path = f"{odoo_src}/odoo/addons,{odoo_src}/addons,{REPO}"
-    cmd = [sys.executable, str(odoo_src / "odoo-bin"), *command, "-c", str(conf), "-d", DB]
-    cmd += ["--addons-path", addons_path, "--log-level=warn", "--no-http", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=900, input=stdin)
-    errors = [
-        line for line in result.stderr.splitlines() if " ERROR " in line or " CRITICAL " in line
-    ]
-    assert result.returncode == 0 and not errors, "\n".join(errors)[:4000] or result.stderr[-4000:]
-    return result
-
-
-def _drop_database():
-    conn = psycopg2.connect(dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cr:
-        cr.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    conn.close()
-
-
-def _query(sql, params=None):
-    conn = psycopg2.connect(dbname=DB)
-    try:
-        with conn.cursor() as cr:
-            cr.execute(sql, params)
-            return cr.fetchall()
-    finally:
-        conn.close()
 
 
 def _automatic_risks():
     """{(lead id, rule code)} of the open risks raised by the rules."""
-    rows = _query("""
+    rows = query(
+        DB,
+        """
         SELECT r.lead_id, t.code FROM sales_followup_risk r
           JOIN sales_followup_risk_type t ON t.id = r.type_id
-         WHERE t.automatic AND r.state = 'open'""")
+         WHERE t.automatic AND r.state = 'open'""",
+    )
     return set(rows)
 
 
 @pytest.fixture(scope="module")
 def adopted():
     try:
-        _drop_database()
-        _odoo("-i", "crm", "--stop-after-init")
-        before = _query("""
+        drop_database(DB)
+        odoo(DB, "-i", "crm", "--stop-after-init")
+        before = query(
+            DB,
+            """
             SELECT lead.id, lead.name, lead.active, lead.probability, lead.lost_reason_id,
                    COALESCE(stage.is_won, FALSE), lead.user_id, lead.create_date
-              FROM crm_lead lead LEFT JOIN crm_stage stage ON stage.id = lead.stage_id""")
+              FROM crm_lead lead LEFT JOIN crm_stage stage ON stage.id = lead.stage_id""",
+        )
         # The module's demo leads come along all the same: Odoo installs a module with demo data
         # when a module it depends on has it (crm here). Hence the checks below look only at the
         # leads of this snapshot.
-        _odoo("-i", "sales_followup", "--without-demo=all", "--stop-after-init")
+        odoo(DB, "-i", "sales_followup", "--without-demo=all", "--stop-after-init")
         # The adoption reads days in the time zone of the user the install runs as (the
         # superuser); UTC when it has none.
-        ((tz,),) = _query("""
+        ((tz,),) = query(
+            DB,
+            """
             SELECT COALESCE(p.tz, 'UTC') FROM res_users u
-              JOIN res_partner p ON p.id = u.partner_id WHERE u.id = 1""")
-        ((install_day,),) = _query(
+              JOIN res_partner p ON p.id = u.partner_id WHERE u.id = 1""",
+        )
+        ((install_day,),) = query(
+            DB,
             """SELECT (value::timestamp AT TIME ZONE 'UTC' AT TIME ZONE %s)::date
                  FROM ir_config_parameter WHERE key = 'sales_followup.install_date'""",
             [tz],
         )
-        after = _query(
+        after = query(
+            DB,
             """
             SELECT id, followup_code, followup_origin, followup_start_date, followup_status,
                    followup_grade, followup_risk_level,
@@ -101,11 +73,14 @@ def adopted():
               FROM crm_lead""",
             [tz],
         )
-        followups = _query("""
+        followups = query(
+            DB,
+            """
             SELECT a.res_id, a.date_deadline FROM mail_activity a
               JOIN ir_model_data d ON d.res_id = a.activity_type_id
                    AND d.module = 'sales_followup' AND d.name = 'mail_activity_type_followup'
-             WHERE a.res_model = 'crm.lead' AND a.active""")
+             WHERE a.res_model = 'crm.lead' AND a.active""",
+        )
         existing = {row[0]: row for row in before}
         yield {
             "before": existing,
@@ -115,7 +90,7 @@ def adopted():
         }
     finally:
         # The database is this run's own: dropped even when an install failed.
-        _drop_database()
+        drop_database(DB)
 
 
 def test_existing_leads_get_codes(adopted):
@@ -154,7 +129,7 @@ def test_existing_leads_get_status_from_odoo_state(adopted):
     assert "in_progress" in statuses and "to_contact" in statuses
     (distributor,) = [i for i in won if before[i][1] == "Distributor Contract"]
     assert leads[distributor][4] == "converted" and leads[distributor][6] == "none"
-    assert not _query("SELECT id FROM sales_followup_risk WHERE lead_id = %s", [distributor])
+    assert not query(DB, "SELECT id FROM sales_followup_risk WHERE lead_id = %s", [distributor])
 
 
 def test_open_assigned_leads_get_one_spread_followup(adopted):
@@ -189,12 +164,12 @@ env.cr.commit()
 def test_risk_scan_spares_existing_leads_until_their_followup_is_late(adopted):
     """Last: changes the database."""
     leads, before = adopted["leads"], adopted["before"]
-    _odoo(command=["shell"], stdin=SCAN_SCRIPT.format(late=None))
+    odoo(DB, command=["shell"], stdin=SCAN_SCRIPT.format(late=None))
     assert not {risk for risk in _automatic_risks() if risk[0] in leads}
     # One untouched lead whose spread follow-up is ten days overdue: first contact late.
     late = min(
         i for i, row in leads.items() if row[4] == "to_contact" and before[i][2] and before[i][6]
     )
-    _odoo(command=["shell"], stdin=SCAN_SCRIPT.format(late=late))
+    odoo(DB, command=["shell"], stdin=SCAN_SCRIPT.format(late=late))
     risks = {risk for risk in _automatic_risks() if risk[0] in leads}
     assert risks == {(late, "first_contact_late")}

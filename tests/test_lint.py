@@ -7,6 +7,7 @@ the manifests.
 
 import ast
 import configparser
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ADDONS = sorted(p.parent for p in REPO.glob("*/__manifest__.py"))
+TEST_ADDONS = sorted(p.parent for p in REPO.glob("test_addons/*/__manifest__.py"))
 
 
 def _manifest(addon):
@@ -61,7 +63,15 @@ def test_hooks_only_check():
                 assert "--rcfile=.pylintrc-mandatory" in entry
 
 
-@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_pylint_checks_every_addon():
+    """pylint-odoo runs on the files of every addon, the test-only ones included."""
+    (hook,) = [hook for repo in _hooks() for hook in repo["hooks"] if hook["id"] == "pylint-odoo"]
+    for addon in ADDONS + TEST_ADDONS:
+        path = str((addon / "__init__.py").relative_to(REPO))
+        assert re.search(hook["files"], path), f"{path} is not linted"
+
+
+@pytest.mark.parametrize("addon", ADDONS + TEST_ADDONS, ids=lambda p: p.name)
 def test_pylintrc_fits_manifest(addon):
     manifest = _manifest(addon)
     odoolint = _pylintrc()["ODOOLINT"]

@@ -9,6 +9,8 @@ from lxml import etree
 
 REPO = Path(__file__).resolve().parents[1]
 ADDONS = sorted(p.parent for p in REPO.glob("*/__manifest__.py"))
+# Test-only addons: installed in ./setup/test's database, never shipped (no wheel, no Apps card).
+TEST_ADDONS = sorted(p.parent for p in REPO.glob("test_addons/*/__manifest__.py"))
 REQUIRED_KEYS = {"name", "version", "license", "author", "website", "category", "depends", "data"}
 
 
@@ -20,7 +22,7 @@ def test_addons_found():
     assert "sales_followup" in {addon.name for addon in ADDONS}
 
 
-@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("addon", ADDONS + TEST_ADDONS, ids=lambda p: p.name)
 def test_manifest(addon):
     manifest = _manifest(addon)
     assert REQUIRED_KEYS <= manifest.keys(), REQUIRED_KEYS - manifest.keys()
@@ -32,7 +34,7 @@ def test_manifest(addon):
             assert (addon / rel).is_file(), f"{addon.name}: {key} file {rel} is missing"
 
 
-@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+@pytest.mark.parametrize("addon", ADDONS + TEST_ADDONS, ids=lambda p: p.name)
 def test_data_files_ordered(addon):
     """security -> data -> wizard -> views -> report -> menus, as the house style says."""
     order = ["security", "data", "wizard", "views", "report"]
@@ -87,6 +89,30 @@ def test_access_csv(path):
 )
 def test_python_compiles(path):
     compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_test_addons_found():
+    assert "sales_followup_funnel_extra" in {addon.name for addon in TEST_ADDONS}
+    assert not {addon.name for addon in TEST_ADDONS} & {addon.name for addon in ADDONS}
+
+
+@pytest.mark.parametrize("addon", TEST_ADDONS, ids=lambda p: p.name)
+def test_test_addon_is_test_only(addon):
+    """A test addon extends ours the way another module would, for the tests: it depends on
+    our addons, is no application, ships no wheel and has tests (post_install, as ours)."""
+    manifest = _manifest(addon)
+    ours = {other.name for other in ADDONS}
+    assert set(manifest["depends"]) & ours, manifest["depends"]
+    assert not manifest.get("application")
+    assert manifest["category"] == "Hidden/Tests"
+    assert not (addon / "pyproject.toml").exists(), "a test addon is not built as a wheel"
+    assert (addon / "README.md").is_file(), "pylint-odoo's missing-readme"
+    tests = sorted((addon / "tests").glob("test_*.py"))
+    assert tests, "a test addon has tests"
+    init = (addon / "tests" / "__init__.py").read_text(encoding="utf-8")
+    for test in tests:
+        assert f"from . import {test.stem}" in init, test.name
+        assert '@tagged("post_install", "-at_install")' in test.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)

@@ -18,6 +18,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ADDONS = sorted(p.parent for p in REPO.glob("*/__manifest__.py"))
+TEST_ADDONS = sorted(p.parent for p in REPO.glob("test_addons/*/__manifest__.py"))
 
 
 def _manifest(addon):
@@ -85,6 +86,14 @@ def _addon_files(wheel, addon):
     outside = [n for n in names if not n.startswith(prefix) and ".dist-info/" not in n]
     assert not outside, f"files outside {prefix}: {outside}"
     return {n.removeprefix(prefix) for n in names if n.startswith(prefix)}
+
+
+def test_test_addons_are_not_shipped(wheels):
+    """The test-only addons (test_addons/) are not built: no wheel, no pyproject.toml."""
+    assert TEST_ADDONS
+    for addon in TEST_ADDONS:
+        assert addon.name not in wheels
+        assert not (addon / "pyproject.toml").exists(), addon.name
 
 
 @pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)

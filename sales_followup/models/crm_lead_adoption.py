@@ -1,10 +1,6 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import rhythm
-from .crm_lead import FOLLOWUP_ACTIVITY_TYPE
 from .utm_source import DEFAULT_LEAD_CODE_PREFIX
 
 # One concern per file, as Odoo itself splits large models (mail/models/discuss/): the adoption
@@ -230,7 +226,7 @@ class CrmLead(models.Model):
         due the same day. A sooner open activity of another type (a call planned in stock Odoo)
         gives its date instead."""
         cr = self.env.cr
-        type_id = self.env["ir.model.data"]._xmlid_to_res_id(FOLLOWUP_ACTIVITY_TYPE)
+        Engine = self.env["sales.followup.engine"]
         cr.execute(
             SQL(
                 """
@@ -247,7 +243,7 @@ class CrmLead(models.Model):
                                       lead.expected_revenue DESC NULLS LAST, lead.id),
                        w_all AS (PARTITION BY lead.user_id, lead.company_id, lead.followup_grade)
                 """,
-                has_followup=self._followup_has_open_sql("lead"),
+                has_followup=Engine._has_open_sql("lead"),
             )
         )
         cr.execute("SELECT DISTINCT company_id, grade FROM followup_adopt_todo")
@@ -256,7 +252,7 @@ class CrmLead(models.Model):
             cr.execute("DROP TABLE followup_adopt_todo")
             return
         today = fields.Date.context_today(self)
-        days = self._followup_spread_days({company_id for company_id, _grade in groups}, today)
+        days = Engine._spread_days({company_id for company_id, _grade in groups}, today)
         cr.execute(
             "CREATE TEMP TABLE followup_adopt_days "
             "(company_id int, grade varchar, days date[]) ON COMMIT DROP"
@@ -270,72 +266,23 @@ class CrmLead(models.Model):
                 ),
             )
         )
-        cr.execute(
+        Engine._insert_planned(
             SQL(
                 """
-                WITH planned AS (
-                    SELECT todo.id, todo.user_id,
-                           LEAST(
-                               spread.days[1 + ((todo.rank - 1) * cardinality(spread.days))
-                                               / todo.total],
-                               (SELECT MIN(other.date_deadline) FROM mail_activity other
-                                 WHERE other.res_model = 'crm.lead' AND other.res_id = todo.id
-                                   AND other.active AND other.date_deadline >= %(today)s)
-                           ) AS deadline
-                      FROM followup_adopt_todo todo
-                      JOIN followup_adopt_days spread
-                        ON spread.company_id IS NOT DISTINCT FROM todo.company_id
-                       AND spread.grade IS NOT DISTINCT FROM todo.grade
-                ),
-                created AS (
-                    INSERT INTO mail_activity
-                           (res_model_id, res_model, res_id, res_name, activity_type_id,
-                            summary, note, date_deadline, user_id, user_tz, automated, active,
-                            create_uid, write_uid, create_date, write_date)
-                    SELECT %(model_id)s, 'crm.lead', lead.id, lead.name, %(type_id)s,
-                           COALESCE(activity_type.summary ->> partner.lang,
-                                    activity_type.summary ->> 'en_US'),
-                           COALESCE(activity_type.default_note ->> partner.lang,
-                                    activity_type.default_note ->> 'en_US'),
-                           planned.deadline, planned.user_id, partner.tz, TRUE, TRUE,
-                           %(uid)s, %(uid)s, NOW() AT TIME ZONE 'UTC', NOW() AT TIME ZONE 'UTC'
-                      FROM planned
-                      JOIN crm_lead lead ON lead.id = planned.id
-                      JOIN res_users users ON users.id = planned.user_id
-                      JOIN res_partner partner ON partner.id = users.partner_id
-                      JOIN mail_activity_type activity_type ON activity_type.id = %(type_id)s
-                    RETURNING res_id, date_deadline
-                )
-                UPDATE crm_lead lead
-                   SET followup_next_date = created.date_deadline, followup_date_fixed = FALSE
-                  FROM created
-                 WHERE lead.id = created.res_id
+                SELECT todo.id, todo.user_id,
+                       LEAST(
+                           spread.days[1 + ((todo.rank - 1) * cardinality(spread.days))
+                                           / todo.total],
+                           (SELECT MIN(other.date_deadline) FROM mail_activity other
+                             WHERE other.res_model = 'crm.lead' AND other.res_id = todo.id
+                               AND other.active AND other.date_deadline >= %(today)s)
+                       ) AS deadline
+                  FROM followup_adopt_todo todo
+                  JOIN followup_adopt_days spread
+                    ON spread.company_id IS NOT DISTINCT FROM todo.company_id
+                   AND spread.grade IS NOT DISTINCT FROM todo.grade
                 """,
                 today=today,
-                model_id=self.env["ir.model"]._get_id("crm.lead"),
-                type_id=type_id,
-                uid=self.env.uid,
             )
         )
         cr.execute("DROP TABLE followup_adopt_todo, followup_adopt_days")
-
-    @api.model
-    def _followup_spread_days(self, company_ids, today):
-        """{(company id, grade): the working days of the grade's rhythm after ``today``} for
-        the given companies and every grade ("converted": the after-sale revisit). The day
-        itself is left out: what is spread becomes due from the next working day on, not at
-        once on the day of an install or an import."""
-        start = today + timedelta(days=1)
-        intervals = {
-            grade: self._followup_setting(f"interval_{grade}")
-            for grade in ("a", "b", "c", "converted")
-        }
-        last = start + timedelta(days=max(intervals.values()) + 31)
-        result = {}
-        for company_id in company_ids:
-            # Leads without a company follow the current company's calendar.
-            company = self.env["res.company"].browse(company_id) or self.env.company
-            working = company.resource_calendar_id._followup_working_days(start, last)
-            for grade, interval in intervals.items():
-                result[company_id, grade] = rhythm.days_within(working, start, interval) or [start]
-        return result

@@ -36,17 +36,10 @@ class CrmLead(models.Model):
 
     @api.model
     def _followup_escalation_params(self):
-        ICP = self.env["ir.config_parameter"].sudo()
-        since = ICP.get_param("sales_followup.escalation_since")
-        try:
-            since = fields.Date.to_date(since) if since else None
-        except ValueError:
-            since = None
+        Settings = self.env["sales.followup.settings"]
+        since = Settings._get_date("escalation_since")
         return {
-            "days": [
-                self._followup_setting(key)
-                for key in ("escalate_remind_days", "escalate_leader_days", "escalate_high_days")
-            ],
+            "days": Settings._escalation_days(),
             # Days overdue count from the day escalation came in (the install, or the upgrade
             # to the release that brought it): old overdue follow-ups do not all notify at once.
             "since": since or fields.Date.context_today(self),

@@ -4,20 +4,19 @@ from datetime import datetime, time, timedelta
 import psycopg2.errors
 import pytz
 
-from odoo import _, api, fields, models, tools
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.osv import expression
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
+from ..tools.system_write import system_env
+from .crm_lead_pool_rules import OPEN_STATUSES
 from .sales_followup_log import _visible_text
 from .sales_followup_ownership import POOL_HOWS
 
 # The customer pool (公海) is its own concern: who holds a lead, when it goes back to its team
 # and who may take it. The lead's fields, checks and actions stay in crm_lead.py.
 # pylint: disable=consider-merging-classes-inherited
-
-POOL_BATCH_SIZE = 1000
-OPEN_STATUSES = ("to_contact", "in_progress")
 
 
 class CrmLead(models.Model):
@@ -84,47 +83,6 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------
-
-    def _compute_followup_reclaim_date(self):
-        dates = self._followup_reclaim_dates()
-        params = self._followup_pool_params()
-        for lead in self:
-            reclaim, today = dates.get(lead.id, (False, False))
-            lead.followup_reclaim_date = reclaim
-            lead.followup_reclaim_label = (
-                self._followup_reclaim_label(reclaim, today)
-                if reclaim and (reclaim - today).days <= params["warning_days"]
-                else False
-            )
-
-    def _search_followup_reclaim_date(self, operator, value):
-        if operator not in ("<", "<=", ">", ">=", "=") or not value:
-            raise UserError(
-                _(
-                    "Returns to the Pool On: search it with <, <=, >, >= or = and a date "
-                    "(got %(operator)s %(value)r).",
-                    operator=operator,
-                    value=value,
-                )
-            )
-        try:
-            day = fields.Date.to_date(value)
-        except (TypeError, ValueError):
-            raise UserError(
-                _("Returns to the Pool On: %(value)r is not a date.", value=value)
-            ) from None
-        params = self._followup_pool_params()
-        if not params["enabled"]:
-            return [("id", "=", False)]
-        query = SQL(
-            "(SELECT lead.id FROM %s WHERE %s AND %s %s %s)",
-            self._followup_pool_from_sql(),
-            self._followup_pool_eligible_sql(),
-            self._followup_reclaim_date_sql(params),
-            SQL(operator),
-            day,
-        )
-        return [("id", "in", query)]
 
     @api.depends("partner_name", "partner_id", "phone_sanitized", "user_id")
     @api.depends_context("uid", "allowed_company_ids", "sales_followup_hide_customer")
@@ -201,38 +159,23 @@ class CrmLead(models.Model):
             lead.followup_duplicate_note = "\n".join(lines) or False
 
     # ------------------------------------------------------------
-    # CRUD: every change of salesperson is an ownership period
+    # Every change of salesperson is an ownership period (called by crm_lead.py's create and
+    # write)
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        leads = super().create(vals_list)
-        assigned = leads.filtered("user_id")
+    def _followup_owner_created(self):
+        assigned = self.filtered("user_id")
         if assigned:
             self.env["sales.followup.ownership"]._record(
                 [(lead, False, "assigned", False) for lead in assigned], fields.Datetime.now()
             )
-        return leads
-
-    def write(self, vals):
-        if "user_id" not in vals:
-            return super().write(vals)
-        self._followup_check_owner_write(vals["user_id"])
-        previous = {lead.id: lead.user_id.id for lead in self}
-        res = super().write(vals)
-        self._followup_owner_changed(previous)
-        return res
 
     def _followup_check_owner_write(self, user_id):
         """Salespeople change who holds a lead through the pool's doors: a lead in the pool is
         claimed (team, limits, cooldown), and a lead they hold goes back with a reason
         (Release to Pool), never by emptying its salesperson. Managers assign and reassign;
-        the doors themselves pass the ownership move in the context."""
-        if (
-            self.env.su
-            or self.env.context.get("sales_followup_ownership")
-            or self._followup_is_manager()
-        ):
+        the doors themselves write as the superuser."""
+        if self._followup_is_manager():
             return
         self.check_access("write")
         in_pool = self.filtered("followup_in_pool")
@@ -262,7 +205,12 @@ class CrmLead(models.Model):
         changed = self.filtered(lambda lead: lead.user_id.id != previous[lead.id])
         if not changed:
             return
-        how, reason = self.env.context.get("sales_followup_ownership") or (False, False)
+        # How and why the doors moved it (a caller's context names nothing).
+        how, reason = (
+            self.env.context.get("sales_followup_ownership") or (False, False)
+            if self._followup_is_manager()
+            else (False, False)
+        )
         changes = []
         for lead in changed:
             if lead.user_id:
@@ -275,217 +223,17 @@ class CrmLead(models.Model):
         self.env["sales.followup.ownership"]._record(changes, now)
         left_pool = changed.filtered(lambda lead: lead.user_id and lead.followup_in_pool)
         if left_pool:
-            left_pool.sudo().write(
+            system_env(left_pool).write(
                 {
                     "followup_in_pool": False,
                     "followup_pool_date": False,
                     "followup_pool_reason": False,
                 }
             )
-            left_pool._followup_schedule_first_contact(now)
+            self.env["sales.followup.engine"]._first_contact_after_claim(left_pool, now)
             # Back under the rules (they skip the pool's leads): its risks show now, not after
             # the nightly scan.
             left_pool._followup_apply_risk_rules()
-
-    def _followup_schedule_first_contact(self, now):
-        """A first Follow-up for leads a salesperson just took, due within the first-contact
-        window (in the salesperson's time zone, on a working day)."""
-        leads = self.filtered(
-            lambda lead: lead.active and lead.followup_status in ("to_contact", "in_progress")
-        )
-        if not leads:
-            return
-        due = now + timedelta(hours=self._followup_setting("first_contact_hours"))
-        deadlines = {
-            lead.id: fields.Datetime.context_timestamp(
-                lead.with_context(tz=lead.user_id.tz or "UTC"), due
-            ).date()
-            for lead in leads
-        }
-        leads._followup_schedule(leads._followup_on_working_days(deadlines))
-
-    # ------------------------------------------------------------
-    # Rules
-    # ------------------------------------------------------------
-
-    @api.model
-    def _followup_pool_params(self):
-        """The pool settings, read once: the rules apply from the day they were switched on (the
-        leads that were there get the full delay, not a reclaim on the first night)."""
-        ICP = self.env["ir.config_parameter"].sudo()
-        since = ICP.get_param("sales_followup.pool_enabled_date")
-        try:
-            since = fields.Date.to_date(since) if since else None
-        except ValueError:
-            since = None
-        return {
-            "enabled": self._followup_setting_bool("pool_enabled"),
-            "since": since or fields.Date.context_today(self),
-            "days": {grade: self._followup_setting(f"pool_days_{grade}") for grade in "abc"},
-            "rhythm": {grade: self._followup_setting(f"interval_{grade}") for grade in "abc"},
-            "missed": self._followup_setting("pool_missed_count"),
-            "warning_days": self._followup_setting("pool_warning_days"),
-            "now": fields.Datetime.now(),
-        }
-
-    @api.model
-    @tools.ormcache()
-    def _followup_known_time_zones(self):
-        """The time zone names PostgreSQL knows (read once per process: the view behind it
-        reads the time zone files, tens of milliseconds)."""
-        self.env.cr.execute("SELECT name FROM pg_timezone_names")
-        return tuple(sorted(row[0] for row in self.env.cr.fetchall()))
-
-    @api.model
-    def _followup_pool_from_sql(self):
-        """FROM clause: the leads ``lead`` with their salesperson's time zone (UTC when the
-        salesperson has none, or one PostgreSQL does not know) and active flag (``owner``)."""
-        return SQL(
-            """crm_lead lead
-               JOIN (SELECT users.id, users.active,
-                            CASE WHEN partner.tz = ANY(%s) THEN partner.tz ELSE 'UTC' END AS tz
-                       FROM res_users users
-                       JOIN res_partner partner ON partner.id = users.partner_id) owner
-                 ON owner.id = lead.user_id""",
-            list(self._followup_known_time_zones()),
-        )
-
-    @api.model
-    def _followup_pool_eligible_sql(self):
-        """Open leads held by a salesperson: the ones the pool rules apply to. Converted
-        customers never go back; dormant leads only once they woke up."""
-        self.flush_model(
-            [
-                "active",
-                "user_id",
-                "followup_in_pool",
-                "followup_status",
-                "followup_grade",
-                "followup_last_date",
-                "date_open",
-                "followup_woken_date",
-                "followup_next_date",
-                "followup_reclaim_warned_date",
-            ]
-        )
-        return SQL(
-            "lead.active AND lead.user_id IS NOT NULL AND lead.followup_in_pool IS NOT TRUE "
-            "AND lead.followup_status IN %s",
-            OPEN_STATUSES,
-        )
-
-    @api.model
-    def _followup_local_today_sql(self, params):
-        return SQL("(%s::timestamp AT TIME ZONE 'UTC' AT TIME ZONE owner.tz)::date", params["now"])
-
-    @api.model
-    def _followup_reclaim_rules_sql(self, params):
-        """{rule: SQL date expression}: the day each rule returns the lead ``lead`` to the pool,
-        in its salesperson's time zone (NULL when the rule does not apply)."""
-
-        def local(column):
-            return SQL("(%s AT TIME ZONE 'UTC' AT TIME ZONE owner.tz)::date", column)
-
-        def by_grade(values):
-            return SQL(
-                "(CASE lead.followup_grade WHEN 'a' THEN %s WHEN 'b' THEN %s ELSE %s END)",
-                values["a"],
-                values["b"],
-                values["c"],
-            )
-
-        since = params["since"]
-        return {
-            # The salesperson left: the lead goes back at once.
-            "left": SQL(
-                "CASE WHEN NOT owner.active THEN %s END", self._followup_local_today_sql(params)
-            ),
-            # No contact logged for N days (of the grade) since the last contact, the
-            # assignment, the wake-up or the day the rules were switched on.
-            "silent": SQL(
-                "GREATEST(%s, %s, lead.followup_woken_date, %s::date) + %s",
-                local(SQL("lead.followup_last_date")),
-                local(SQL("COALESCE(lead.date_open, lead.create_date)")),
-                since,
-                by_grade(params["days"]),
-            ),
-            # K follow-ups of the grade's rhythm missed in a row: the open follow-up's due day,
-            # and K - 1 more rhythms, passed without a contact.
-            "missed": SQL(
-                "CASE WHEN lead.followup_next_date IS NOT NULL "
-                "THEN GREATEST(lead.followup_next_date, %s::date) + %s * %s + 1 END",
-                since,
-                params["missed"] - 1,
-                by_grade(params["rhythm"]),
-            ),
-        }
-
-    @api.model
-    def _followup_reclaim_date_sql(self, params):
-        rules = self._followup_reclaim_rules_sql(params)
-        return SQL("LEAST(%s)", SQL(", ").join(rules.values()))
-
-    def _followup_reclaim_dates(self):
-        """{lead id: (return day, salesperson's today)} of these leads, in one query."""
-        ids = [lead_id for lead_id in self.ids if isinstance(lead_id, int)]
-        params = self._followup_pool_params()
-        if not ids or not params["enabled"]:
-            return {}
-        self.env.cr.execute(
-            SQL(
-                "SELECT lead.id, %s, %s FROM %s WHERE lead.id = ANY(%s) AND %s",
-                self._followup_reclaim_date_sql(params),
-                self._followup_local_today_sql(params),
-                self._followup_pool_from_sql(),
-                ids,
-                self._followup_pool_eligible_sql(),
-            )
-        )
-        return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
-
-    @api.model
-    def _followup_reclaim_label(self, reclaim, today):
-        days = (reclaim - today).days
-        if days <= 0:
-            return _("Returns to the pool today")
-        if days == 1:
-            return _("Returns to the pool tomorrow")
-        return _("Returns to the pool in %s days", days)
-
-    @api.model
-    def _followup_pool_candidates_sql(self, params, limit=None, with_total=False):
-        """SELECT of the leads to reclaim now (due day reached) or to warn (within the warning
-        days, not warned yet about that day): id, due day, the owner's today, the rule; and
-        with ``with_total``, the number of all such leads (whatever the limit), so that one scan
-        gives a batch and what is left."""
-        rules = self._followup_reclaim_rules_sql(params)
-        query = SQL(
-            """
-            SELECT id, reclaim, today, rule%(total)s FROM (
-                SELECT lead.id, %(reclaim)s AS reclaim, %(today)s AS today,
-                       lead.followup_reclaim_warned_date AS warned,
-                       CASE WHEN %(left)s IS NOT NULL THEN 'left'
-                            WHEN %(silent)s <= %(today)s THEN 'silent'
-                            ELSE 'missed' END AS rule
-                  FROM %(from)s
-                 WHERE %(eligible)s
-            ) candidate
-             WHERE reclaim <= today + %(warning)s
-               AND (reclaim <= today OR (%(warning)s > 0 AND warned IS DISTINCT FROM reclaim))
-          ORDER BY id
-            """,
-            reclaim=self._followup_reclaim_date_sql(params),
-            today=self._followup_local_today_sql(params),
-            left=rules["left"],
-            silent=rules["silent"],
-            eligible=self._followup_pool_eligible_sql(),
-            warning=params["warning_days"],
-            total=SQL(", count(*) OVER () AS total") if with_total else SQL(),
-            **{"from": self._followup_pool_from_sql()},
-        )
-        if limit:
-            query = SQL("%s LIMIT %s", query, limit)
-        return query
 
     # ------------------------------------------------------------
     # Moves
@@ -499,7 +247,7 @@ class CrmLead(models.Model):
         if not leads:
             return
         now = fields.Datetime.now()
-        leads._followup_open_activities().unlink()
+        self.env["sales.followup.engine"]._open_activities(leads).unlink()
         previous = {lead.id: lead.user_id for lead in leads}
         groups = defaultdict(lambda: leads.browse())
         for lead in leads:
@@ -603,7 +351,7 @@ class CrmLead(models.Model):
         teams = user.crm_team_ids | self.env["crm.team"].sudo().search([("user_id", "=", user.id)])
         companies = self.env.companies
         now = fields.Datetime.now()
-        cooldown = self._followup_setting("pool_cooldown_days")
+        cooldown = self.env["sales.followup.settings"]._get_int("pool_cooldown_days")
         readable = self.with_user(user).with_context(active_test=False)._filtered_access("read")
         for lead in self:
             # A lead of another company is none of the user's business: answered as a lead
@@ -661,7 +409,7 @@ class CrmLead(models.Model):
                 ("followup_status", "in", OPEN_STATUSES),
             ]
         )
-        max_open = self._followup_setting("pool_max_open")
+        max_open = self.env["sales.followup.settings"]._get_int("pool_max_open")
         if held + len(self) > max_open:
             raise UserError(
                 _(
@@ -683,7 +431,7 @@ class CrmLead(models.Model):
                 [("user_id", "=", user.id), ("how", "=", "claimed"), ("date_from", ">=", day_start)]
             )
         )
-        max_claims = self._followup_setting("pool_max_claims_day")
+        max_claims = self.env["sales.followup.settings"]._get_int("pool_max_claims_day")
         if claimed + len(self) > max_claims:
             raise UserError(
                 _(
@@ -806,117 +554,3 @@ class CrmLead(models.Model):
                 )
             )
         self.sudo().write({"user_id": user.id})
-
-    # ------------------------------------------------------------
-    # Cron
-    # ------------------------------------------------------------
-
-    @api.model
-    def _cron_followup_pool_reclaim(self, batch_size=POOL_BATCH_SIZE):
-        """Warn the salespeople whose leads return to the pool within the warning days, and
-        return to the pool the leads whose day has come.
-
-        Set-based: one query finds a batch of leads to warn or reclaim among all leads; the
-        batch is written in a handful of statements. In the cron, each call handles one batch
-        and reports progress (the runner commits and calls again); the leads handled leave the
-        query, so a run stopped midway goes on where it stopped. Called by hand, it loops.
-        """
-        params = self._followup_pool_params()
-        if not params["enabled"]:
-            return 0
-        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        done = 0
-        while True:
-            # One scan of the leads gives the batch and, for the progress report, how many
-            # are due in all (the leads handled leave the query).
-            self.env.cr.execute(
-                self._followup_pool_candidates_sql(params, limit=batch_size, with_total=True)
-            )
-            rows = self.env.cr.fetchall()
-            if not rows:
-                break
-            total = rows[0][4]
-            to_warn = {row[0]: (row[1], row[2]) for row in rows if row[1] > row[2]}
-            to_reclaim = {row[0]: row[3] for row in rows if row[1] <= row[2]}
-            self.sudo().browse(list(to_warn))._followup_warn_reclaim(to_warn)
-            reclaim = self.sudo().browse(list(to_reclaim))
-            reclaim._followup_to_pool(
-                "reclaimed", reclaim._followup_reclaim_reasons(to_reclaim, params)
-            )
-            done += len(rows)
-            if in_cron:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=total - len(rows))
-                break
-        return done
-
-    def _followup_reclaim_reasons(self, rules, params):
-        """{lead id: why the rule returned it}, in its salesperson's language."""
-        reasons = {}
-        for lead in self:
-            user = lead.user_id
-            lead = lead.with_context(lang=user.lang or self.env.lang)
-            grade = (lead.followup_grade or "c").upper()
-            rule = rules[lead.id]
-            if rule == "left":
-                reasons[lead.id] = _("%s no longer works here.", user.name)
-            elif rule == "silent":
-                reasons[lead.id] = _(
-                    "no contact logged for %(days)s days (grade %(grade)s).",
-                    days=params["days"][grade.lower()],
-                    grade=grade,
-                )
-            else:
-                reasons[lead.id] = _(
-                    "%(count)s follow-ups missed in a row (grade %(grade)s, every %(rhythm)s "
-                    "days).",
-                    count=params["missed"],
-                    grade=grade,
-                    rhythm=params["rhythm"][grade.lower()],
-                )
-        return reasons
-
-    def _followup_warn_reclaim(self, dates):
-        """Tell each salesperson, in their language and the way they chose to be notified
-        (inbox or e-mail), that a lead of theirs returns to the pool soon; once per return day.
-        ``dates``: {lead id: (return day, salesperson's today)}. The e-mails go through the
-        mail queue, sent by its cron right after this batch, not one by one within it."""
-        if not self:
-            return
-        by_day = defaultdict(lambda: self.browse())
-        for lead in self:
-            by_day[dates[lead.id][0]] |= lead
-            user = lead.user_id
-            lead = lead.with_context(lang=user.lang or self.env.lang)
-            reclaim, today = dates[lead.id]
-            label = lead._followup_reclaim_label(reclaim, today)
-            lead.message_notify(
-                partner_ids=user.partner_id.ids,
-                subject=_("%(label)s: %(lead)s", label=label, lead=lead.display_name),
-                body=_(
-                    "%(label)s (%(date)s) unless you log a contact with the customer.",
-                    label=label,
-                    date=format_date(lead.env, reclaim),
-                ),
-                email_layout_xmlid="mail.mail_notification_light",
-                force_send=False,
-            )
-        for day, leads in by_day.items():
-            leads.write({"followup_reclaim_warned_date": day})
-        queue = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
-        if queue:
-            queue.sudo()._trigger()
-
-    @api.model
-    def _followup_held_by(self, users):
-        """Open leads held by ``users`` (any company), read as the superuser."""
-        return (
-            self.sudo()
-            .with_context(active_test=True)
-            .search(
-                [
-                    ("user_id", "in", users.ids),
-                    ("followup_status", "in", OPEN_STATUSES),
-                    ("followup_in_pool", "=", False),
-                ]
-            )
-        )

@@ -1,10 +1,9 @@
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.system_write import system_env
 from .sales_followup_log import _to_date, _visible_text
 
 # One concern per file: postponing a follow-up without a contact is not the lead's fields,
@@ -48,7 +47,9 @@ class CrmLead(models.Model):
 
     def _followup_check_postponable(self):
         """The lead's open Follow-up, or a UserError when it has none to postpone."""
-        activities = self._followup_open_activities() if self.active else None
+        activities = (
+            self.env["sales.followup.engine"]._open_activities(self) if self.active else None
+        )
         if not activities:
             raise UserError(
                 _(
@@ -62,9 +63,7 @@ class CrmLead(models.Model):
         """The default new due date: ``days`` after the due date (after today when it is
         overdue), moved to a working day."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
-        day = max(self.followup_next_date or today, today) + timedelta(days=days)
-        return self._followup_on_working_days({self.id: day})[self.id]
+        return self.env["sales.followup.engine"]._postpone_default_date(self, days)
 
     def _followup_postpone(self, new_date, reason):
         """Move the lead's open Follow-up to ``new_date`` for ``reason``: checked, then said
@@ -101,21 +100,19 @@ class CrmLead(models.Model):
                     due=fields.Date.to_string(old_due),
                 )
             )
-        latest = self._followup_latest_deadline(today)
-        if day > latest:
-            raise ValidationError(
-                _(
-                    "New Due Date: %(date)s is too far away (%(latest)s at the latest); set the "
-                    "lead dormant instead when the customer asks to wait.",
-                    date=fields.Date.to_string(day),
-                    latest=fields.Date.to_string(latest),
-                )
-            )
-        original = min(self.followup_postponed_from or old_due, old_due)
-        activity.with_context(sales_followup_engine=True, mail_activity_quick_update=True).write(
-            {"date_deadline": day}
+        self.env["sales.followup.settings"]._check_horizon(
+            day,
+            today,
+            lambda date, latest: _(
+                "New Due Date: %(date)s is too far away (%(latest)s at the latest); set the "
+                "lead dormant instead when the customer asks to wait.",
+                date=date,
+                latest=latest,
+            ),
         )
-        self.sudo().write(
+        original = min(self.followup_postponed_from or old_due, old_due)
+        self.env["sales.followup.engine"]._move(activity, day)
+        system_env(self).write(
             {
                 "followup_postpone_count": self.followup_postpone_count + 1,
                 "followup_postponed_from": original,

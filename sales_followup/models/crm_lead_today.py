@@ -115,7 +115,7 @@ class CrmLead(models.Model):
 
     @api.depends("activity_ids.summary", "activity_ids.activity_type_id")
     def _compute_followup_next_action(self):
-        activity_type_id = self._followup_activity_type_id()
+        activity_type_id = self.env["sales.followup.engine"]._type_id()
         for lead in self:
             followups = lead.activity_ids.filtered(
                 lambda act: act.activity_type_id.id == activity_type_id

@@ -36,15 +36,16 @@ class MailActivity(models.Model):
             self._followup_check_deadline_of(late, max(late.mapped("date_deadline")))
 
     def _followup_check_deadline_of(self, followups, day):
-        latest = self.env["crm.lead"]._followup_latest_deadline(fields.Date.context_today(self))
-        if followups and day > latest:
-            raise ValidationError(
-                _(
+        if followups:
+            self.env["sales.followup.settings"]._check_horizon(
+                day,
+                fields.Date.context_today(self),
+                lambda date, latest: _(
                     "Due Date: %(date)s is too far away for a Follow-up (%(latest)s at the "
                     "latest); set the lead dormant when the customer asks to wait.",
-                    date=fields.Date.to_string(day),
-                    latest=fields.Date.to_string(latest),
-                )
+                    date=date,
+                    latest=latest,
+                ),
             )
 
     def _followup_check_not_snoozed(self, deadline):
@@ -90,7 +91,7 @@ class MailActivity(models.Model):
 
     def _followup_only(self):
         """The open Follow-up activities of leads among these."""
-        followup_type_id = self.env["crm.lead"]._followup_activity_type_id()
+        followup_type_id = self.env["sales.followup.engine"]._type_id()
         return self.filtered(
             lambda act: (
                 act.active
@@ -105,7 +106,7 @@ class MailActivity(models.Model):
         the next one. Without feedback there is nothing to log, so it is refused."""
         if self.env.context.get("sales_followup_logging"):
             return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
-        followup_type_id = self.env["crm.lead"]._followup_activity_type_id()
+        followup_type_id = self.env["sales.followup.engine"]._type_id()
         followups = self.filtered(
             lambda act: act.res_model == "crm.lead" and act.activity_type_id.id == followup_type_id
         )
@@ -133,7 +134,7 @@ class MailActivity(models.Model):
 
     def _followup_check_single(self):
         """A lead has at most one open Follow-up: a second one would split the rhythm."""
-        followup_type_id = self.env["crm.lead"]._followup_activity_type_id()
+        followup_type_id = self.env["sales.followup.engine"]._type_id()
         followups = self._followup_only()
         if not followups:
             return

@@ -2,58 +2,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.pool import POOL_PUBLIC_FIELDS
-
-# Defaults of the follow-up settings, stored as ir.config_parameter "sales_followup.<key>".
-FOLLOWUP_SETTING_DEFAULTS = {
-    "interval_a": 1,
-    "interval_b": 3,
-    "interval_c": 30,
-    "interval_converted": 30,
-    "first_contact_hours": 24,
-    "risk_overdue_grace_days": 0,
-    "risk_no_reply_count": 3,
-    "risk_silent_days": 90,
-    "pool_days_a": 7,
-    "pool_days_b": 15,
-    "pool_days_c": 60,
-    "pool_missed_count": 5,
-    "pool_warning_days": 2,
-    "pool_max_open": 200,
-    "pool_max_claims_day": 10,
-    "pool_cooldown_days": 7,
-    "digest_hour": 8,
-    "digest_lines": 10,
-    "escalate_remind_days": 1,
-    "escalate_leader_days": 3,
-    "escalate_high_days": 7,
-}
-# Sensible range of each setting (both ends included): beyond it a value is a typing error, and
-# would overflow the dates it computes.
-FOLLOWUP_SETTING_BOUNDS = {
-    "interval_a": (1, 365),
-    "interval_b": (1, 365),
-    "interval_c": (1, 365),
-    "interval_converted": (1, 730),
-    "first_contact_hours": (1, 720),
-    "risk_overdue_grace_days": (0, 365),
-    "risk_no_reply_count": (1, 50),
-    "risk_silent_days": (1, 3650),
-    "pool_days_a": (1, 3650),
-    "pool_days_b": (1, 3650),
-    "pool_days_c": (1, 3650),
-    "pool_missed_count": (1, 50),
-    "pool_warning_days": (0, 60),
-    "pool_max_open": (1, 100000),
-    "pool_max_claims_day": (1, 1000),
-    "pool_cooldown_days": (0, 365),
-    "digest_hour": (0, 23),
-    "digest_lines": (1, 100),
-    "escalate_remind_days": (1, 365),
-    "escalate_leader_days": (1, 365),
-    "escalate_high_days": (1, 365),
-}
-# Escalation steps, in the order they come: each after at least as many days as the one before.
-ESCALATION_KEYS = ("escalate_remind_days", "escalate_leader_days", "escalate_high_days")
+from .sales_followup_settings import (
+    ESCALATION_KEYS,
+    FOLLOWUP_SETTING_BOUNDS,
+    FOLLOWUP_SETTING_DEFAULTS,
+)
 
 
 class ResConfigSettings(models.TransientModel):
@@ -254,7 +207,7 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         res = super().get_values()
-        names = self.env["sales.followup.pool.lead"]._public_fields()
+        names = self.env["sales.followup.settings"]._pool_public_fields()
         res["followup_pool_public_field_ids"] = [
             (
                 6,
@@ -270,8 +223,8 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         self._input_check_ids()
         Lead = self.env["crm.lead"]
-        window = Lead._followup_setting("first_contact_hours")
-        pool_was_on = Lead._followup_setting_bool("pool_enabled")
+        window = self.env["sales.followup.settings"]._get_int("first_contact_hours")
+        pool_was_on = self.env["sales.followup.settings"]._get_bool("pool_enabled")
         res = super().set_values()
         ICP = self.env["ir.config_parameter"].sudo()
         if self.followup_pool_enabled and not pool_was_on:
@@ -289,9 +242,9 @@ class ResConfigSettings(models.TransientModel):
                     ", ".join(sorted(unknown)),
                 )
             )
-        if sorted(names) != sorted(self.env["sales.followup.pool.lead"]._public_fields()):
+        if sorted(names) != sorted(self.env["sales.followup.settings"]._pool_public_fields()):
             ICP.set_param("sales_followup.pool_public_fields", ",".join(sorted(names)) or "-")
-        if Lead._followup_setting("first_contact_hours") != window:
+        if self.env["sales.followup.settings"]._get_int("first_contact_hours") != window:
             # The first-contact due date of the leads still waiting for it follows the new
             # window (a stored compute cannot depend on a parameter).
             waiting = Lead.sudo().search(

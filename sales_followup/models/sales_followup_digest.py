@@ -70,9 +70,8 @@ class SalesFollowupDigest(models.AbstractModel):
         """[(user id, their today)] of at most ``limit`` users due for today's digest, and how
         many are due in all: active internal users with sales rights (or in the team digest's
         group), the digest on, their digest hour passed today in their time zone."""
-        Lead = self.env["crm.lead"]
         salesman = self.env.ref("sales_team.group_sale_salesman")
-        group = self._digest_group()
+        group = self.env["sales.followup.settings"]._digest_group()
         self.env["res.users"].flush_model(["active", "share", "followup_digest_enabled"])
         self.env.cr.execute(
             SQL(
@@ -97,22 +96,12 @@ class SalesFollowupDigest(models.AbstractModel):
                 now=fields.Datetime.now(),
                 users=self._digest_users_sql(),
                 groups=[salesman.id] + group.ids,
-                hour=Lead._followup_setting("digest_hour"),
+                hour=self.env["sales.followup.settings"]._get_int("digest_hour"),
                 limit=limit,
             )
         )
         rows = self.env.cr.fetchall()
         return [(row[0], row[1]) for row in rows], (rows[0][2] if rows else 0)
-
-    @api.model
-    def _digest_group(self):
-        """The group whose users get every team's sheet (empty when not set, or not valid)."""
-        raw = self.env["ir.config_parameter"].sudo().get_param("sales_followup.digest_group_id")
-        Groups = self.env["res.groups"].sudo()
-        try:
-            return Groups.browse(int(raw)).exists() if raw else Groups
-        except (TypeError, ValueError):
-            return Groups
 
     # ------------------------------------------------------------
     # Sending
@@ -181,7 +170,7 @@ class SalesFollowupDigest(models.AbstractModel):
     def _digest_compute(self, users, days):
         """{user id: digest} for these users ({user id: their today}): the user's own
         sections and, for team leaders (and the team digest's group), their teams' sheets."""
-        lines = self.env["crm.lead"]._followup_setting("digest_lines")
+        lines = self.env["sales.followup.settings"]._get_int("digest_lines")
         base_url = self.get_base_url()
         own = self._digest_own_sections(users, days, lines, base_url)
         teams = self._digest_team_sheets(users, base_url)
@@ -263,14 +252,16 @@ class SalesFollowupDigest(models.AbstractModel):
                 days=day_list,
                 customer=customer,
                 partners=partners,
-                type=Lead._followup_activity_type_id(),
+                type=self.env["sales.followup.engine"]._type_id(),
                 lines=lines,
             )
         )
         due_rows = self.env.cr.fetchall()
         # A Follow-up that only says "Follow up with the customer" (the type's own summary, in
         # any of the recipients' languages) has no next action to show.
-        followup_type = self.env["mail.activity.type"].browse(Lead._followup_activity_type_id())
+        followup_type = self.env["mail.activity.type"].browse(
+            self.env["sales.followup.engine"]._type_id()
+        )
         generic = {
             followup_type.with_context(lang=lang).summary
             for lang in set(users.mapped("lang")) | {"en_US"}
@@ -401,7 +392,7 @@ class SalesFollowupDigest(models.AbstractModel):
         teams_of = defaultdict(lambda: Team.browse())
         for team in Team.search([("user_id", "in", users.ids)]):
             teams_of[team.user_id.id] |= team
-        group = self._digest_group()
+        group = self.env["sales.followup.settings"]._digest_group()
         if group:
             viewers = users.filtered(lambda user: group in user.groups_id)
             if viewers:
@@ -472,7 +463,7 @@ class SalesFollowupDigest(models.AbstractModel):
                 now=now,
                 users=self._digest_users_sql(),
                 teams=teams.ids,
-                type=self.env["crm.lead"]._followup_activity_type_id(),
+                type=self.env["sales.followup.engine"]._type_id(),
                 recent=now - timedelta(days=3),
             )
         )
@@ -505,7 +496,7 @@ class SalesFollowupDigest(models.AbstractModel):
               ORDER BY team_id, rank
                 """,
                 today=Lead._followup_local_today_sql(pool_params),
-                type=Lead._followup_activity_type_id(),
+                type=self.env["sales.followup.engine"]._type_id(),
                 teams=teams.ids,
                 **{"from": Lead._followup_pool_from_sql()},
             )

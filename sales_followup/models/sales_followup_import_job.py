@@ -7,7 +7,6 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..tools import tracker_cells as tc
 from ..tools import tracker_reader as tr
 from ..tools import tracker_rows as rows_tools
 
@@ -159,13 +158,8 @@ class SalesFollowupImportJob(models.Model):
             "DELETE FROM sales_followup_import_job_row WHERE job_id = %s", [self.id]
         )
         sheets = tr.open_sheets(base64.b64decode(self.file), self.name)
-        rows = sheets[self.sheet_index].rows()
-        for _index in range(self.header_row):
-            next(rows, None)
         batch, count = [], 0
-        for number, row in enumerate(rows, start=self.header_row + 1):
-            if not any(not tc.is_empty(cell) for cell in row):
-                continue
+        for number, row in rows_tools.data_rows(sheets[self.sheet_index].rows(), self.header_row):
             batch.append(SQL("(%s, %s, %s)", self.id, number, json.dumps(tr.cells_to_json(row))))
             count += 1
             if len(batch) >= STAGE_BATCH:
@@ -196,30 +190,8 @@ class SalesFollowupImportJob(models.Model):
         if not staged:
             self._finish("done")
             return
-        config = self.config or {}
-        mapping = {int(index): key for index, key in config.get("mapping", {}).items()}
-        skip = set(config.get("skip_rows", []))
-        skip_keys = {tuple(key) for key in config.get("skip_keys", [])}
-        today = fields.Date.context_today(self)
-        plans = {}
-        for number, cells in staged:
-            if number in skip:
-                continue
-            row = tr.cells_from_json(cells)
-            values = {
-                key: row[index] if index < len(row) else None for index, key in mapping.items()
-            }
-            parsed, _problems = rows_tools.parse_row(number, values, today)
-            if parsed is None or parsed.key in skip_keys:
-                continue
-            plan = plans.get(parsed.key)
-            if plan is None:
-                plans[parsed.key] = rows_tools.LeadPlan(parsed)
-            else:
-                plan.add(parsed)
-        leads, log_count = self.env["sales.followup.import.loader"]._import_plans(
-            list(plans.values()), config.get("options", {})
-        )
+        rows = ((number, tr.cells_from_json(cells)) for number, cells in staged)
+        lead_ids, log_count = self._import_rows(rows, self.config or {}, self.company_id)
         last = staged[-1][0]
         self.env.cr.execute(
             "DELETE FROM sales_followup_import_job_row WHERE job_id = %s AND number <= %s",
@@ -242,12 +214,36 @@ class SalesFollowupImportJob(models.Model):
                 SQL.identifier(field.column1),
                 SQL.identifier(field.column2),
                 self.id,
-                leads.ids,
+                lead_ids,
             )
         )
         self.invalidate_recordset(["lead_ids"])
         self.env.flush_all()
         self.env.invalidate_all()
+
+    @api.model
+    def _import_rows(self, rows, config, company, chunk_size=None):
+        """Import ``rows`` ((row number, cells) of the rows below the header) as ``config``
+        says (the mapping, the loader options, the rows and leads left out), the same in a
+        request (the wizard, small files) and in each chunk of a job: the leads are built by
+        tools.tracker_rows.iter_plans, in lists of ``chunk_size`` leads (None: all at once),
+        each written by the loader in one go; with ``chunk_size``, the caches are flushed and
+        emptied after each list. ``company``: whose word list reads the contacts.
+
+        :return: (ids of the leads written, number of logs written)
+        """
+        loader = self.env["sales.followup.import.loader"]
+        words = self.env["sales.followup.word"]._tracker_words(company)
+        today = fields.Date.context_today(self)
+        lead_ids, log_count = [], 0
+        for plans in rows_tools.iter_plans(rows, config, today, words=words, chunk_size=chunk_size):
+            leads, logs = loader._import_plans(plans, config.get("options", {}))
+            lead_ids.extend(leads.ids)
+            log_count += logs
+            if chunk_size:
+                self.env.flush_all()
+                self.env.invalidate_all()
+        return list(dict.fromkeys(lead_ids)), log_count
 
     def _finish(self, state, message=False):
         """Close the job and tell the person who started it (in their inbox, or by e-mail by

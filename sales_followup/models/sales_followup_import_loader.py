@@ -8,20 +8,23 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import tracker_analysis as ta
+from ..tools.system_write import system_env
+
 # Leads created per ORM call, logs per ORM call.
 CREATE_BATCH = 500
 LOG_BATCH = 2500
 # A contact taken from a tracker is logged at this hour of its day, in the author's timezone.
 CONTACT_HOUR = 9
-# Stage "values" the stage mapping offers to create, and the marker of an ambiguous match.
-AMBIGUOUS = "ambiguous"
 
 
 class SalesFollowupImportLoader(models.AbstractModel):
     """The database side of the tracker import: finding what the rows name (salespeople,
     stages, lost reasons, leads imported before) and writing the leads, their customers and
-    their history. The parsing is in ``tools/``, the screens in the import wizard; the
-    background job and the wizard write through the same ``_import_plans``.
+    their history. The parsing and the analysis are in ``tools/``, the screens in the import
+    wizard; the background job and the wizard build the leads with the same
+    ``tools.tracker_rows.iter_plans`` and write them through the same ``_import_plans``, and
+    the wizard's preview is this model's ``_preview``: one place decides what a row becomes.
 
     ``options`` (a dict, JSON-serialisable for the background job):
     ``stage_map`` {tracker value: stage id}, ``assign_user_id``, ``team_id``.
@@ -37,23 +40,25 @@ class SalesFollowupImportLoader(models.AbstractModel):
     @api.model
     def _user_index(self):
         """{lower-cased name, login or word of the name: set of user ids} of internal users
-        ("王磊 Wang Lei" is found as "王磊" and as "Wang Lei" too)."""
-        index = defaultdict(set)
-        for user in self.env["res.users"].search([("share", "=", False)]):
-            for name in {user.name.strip(), user.login.strip(), *user.name.split()}:
-                if name:
-                    index[name.lower()].add(user.id)
-        return index
+        ("王磊 Wang Lei" is found as "王磊", "Wang" and "Lei" too), read in one query."""
+        users = self.env["res.users"].search_fetch([("share", "=", False)], ["name", "login"])
+        return ta.user_index((user.id, user.name, user.login) for user in users)
 
     @api.model
     def _resolve_user(self, index, name):
-        """The user id a tracker name designates, None when nobody, AMBIGUOUS when several."""
-        if not name:
-            return None
-        ids = index.get(name.strip().lower(), set())
-        if len(ids) > 1:
-            return AMBIGUOUS
-        return next(iter(ids), None)
+        """The user id a tracker name designates, None when nobody, ta.AMBIGUOUS when several."""
+        return ta.resolve_user(index, name)
+
+    @api.model
+    def _plan_user(self, index, plan, default_user=False):
+        """The salesperson of a lead (a LeadPlan or LeadDigest): the one its rows name, else
+        who followed it up, else ``default_user`` (the wizard's choice for such leads); False
+        for none (a lead imported before then keeps its own)."""
+        return (
+            ta.user_of(index, plan.salesperson)
+            or ta.user_of(index, plan.followup_user)
+            or default_user
+        )
 
     @api.model
     def _stage_domain(self, team_id):
@@ -67,21 +72,21 @@ class SalesFollowupImportLoader(models.AbstractModel):
         stages = (
             self.env["crm.stage"]
             .with_context(active_test=False)
-            .search(self._stage_domain(team_id))
+            .search_fetch(self._stage_domain(team_id), ["followup_tracker_names"])
         )
-        by_name, by_synonym = defaultdict(set), defaultdict(set)
         languages = [code for code, _name in self.env["res.lang"].get_installed()]
-        for stage in stages:
-            for lang in languages:
-                by_name[_normalize(stage.with_context(lang=lang).name)].add(stage.id)
-            for synonym in (stage.followup_tracker_names or "").replace("，", ",").split(","):
-                if synonym.strip():
-                    by_synonym[_normalize(synonym)].add(stage.id)
-        result = {}
-        for value in values:
-            key = _normalize(value)
-            result[value] = sorted(by_name.get(key) or by_synonym.get(key) or ())
-        return result
+        # The names of all the stages are read at once in each language (prefetching).
+        return ta.match_stages(
+            (
+                (
+                    stage.id,
+                    [stage.with_context(lang=lang).name for lang in languages],
+                    stage.followup_tracker_names,
+                )
+                for stage in stages
+            ),
+            values,
+        )
 
     @api.model
     def _match_names(self, model, names):
@@ -93,7 +98,7 @@ class SalesFollowupImportLoader(models.AbstractModel):
             return {}
         Model = self.env[model].with_context(active_test=False)
         Model.flush_model(["name"])
-        wanted = {_normalize(name): name for name in names}
+        wanted = {ta.normalize_name(name): name for name in names}
         field = Model._fields["name"]
         value = SQL("translation.value") if field.translate else SQL("record.name")
         source = (
@@ -193,6 +198,74 @@ class SalesFollowupImportLoader(models.AbstractModel):
         return {stage.name: stage.id for stage in stages}
 
     # ------------------------------------------------------------
+    # Preview
+    # ------------------------------------------------------------
+
+    @api.model
+    def _preview(self, analysis, options):
+        """What ``_import_plans`` would write for the leads of ``analysis``
+        (tools.tracker_analysis.Analysis) with these ``options``, decided as it decides it;
+        nothing is written. The leads in error are left out of the figures, not of the first
+        leads shown.
+
+        :return: tools.tracker_analysis.Preview
+        """
+        today = fields.Date.context_today(self)
+        digests = [digest for digest in analysis.digests.values() if not digest.error]
+        existing = self._match_existing(digests)
+        known = self._known_contacts(self.env["crm.lead"].union(*existing.values()))
+        companies = {d.partner_name for d in digests if d.partner_name and d.key not in existing}
+        users = self._user_index()
+
+        def user_of(plan):
+            # As _import_plans: the rows' salesperson, else the lead's own (imported before).
+            lead = existing.get(plan.key)
+            user_id = self._plan_user(users, plan, options.get("assign_user_id") or False)
+            return user_id or (lead.user_id.id if lead else False)
+
+        def missing(model, names):
+            return ta.missing_names(self._match_names(model, names))
+
+        plans, stage_map = list(analysis.previews.values()), options.get("stage_map", {})
+        user_ids = {plan.key: user_of(plan) for plan in plans}
+        # The first leads' salespeople and stages, read at once.
+        shown = self.env["res.users"].browse(set(user_ids.values()) - {False})
+        names = dict(zip(shown.ids, shown.mapped("name"), strict=True))
+        stages = self.env["crm.stage"].browse({stage_map.get(p.stage) for p in plans} - {None})
+        stages = {stage.id: stage for stage in stages}
+        return ta.Preview(
+            lead_create_count=len(digests) - len(existing),
+            lead_update_count=len(existing),
+            partner_create_count=len(companies - self._find_companies(companies).keys()),
+            # The contacts a lead imported before already has are not logged again.
+            log_create_count=sum(
+                len(digest.signatures - known[existing[digest.key].id])
+                if digest.key in existing
+                else len(digest.signatures)
+                for digest in digests
+            ),
+            moved_count=ta.moved_count(digests, today),
+            unassigned_count=sum(1 for digest in digests if not user_of(digest)),
+            reasons_to_create=missing(
+                "crm.lost.reason",
+                {d.lost_reason for d in digests if d.status == "lost" and d.lost_reason},
+            ),
+            sources_to_create=missing("utm.source", {d.source for d in digests}),
+            industries_to_create=missing(
+                "res.partner.industry", {d.industry for d in digests if d.key not in existing}
+            ),
+            leads=[
+                ta.lead_preview(
+                    plan,
+                    stages.get(stage_map.get(plan.stage)),
+                    names.get(user_ids[plan.key], ""),
+                    today,
+                )
+                for plan in plans
+            ],
+        )
+
+    # ------------------------------------------------------------
     # Writing
     # ------------------------------------------------------------
 
@@ -213,14 +286,9 @@ class SalesFollowupImportLoader(models.AbstractModel):
         known = self._known_contacts(
             self.env["crm.lead"].browse([lead.id for lead in existing.values()])
         )
-
-        def user_of(name):
-            user_id = self._resolve_user(users, name)
-            return user_id if isinstance(user_id, int) else False
-
         for plan in plans:
             plan.existing = existing.get(plan.key)
-            plan.user_id = user_of(plan.salesperson) or user_of(plan.followup_user) or default_user
+            plan.user_id = self._plan_user(users, plan, default_user)
             lead_id = plan.existing.id if plan.existing else None
             fresh, seen = [], set(known.get(lead_id, ()))
             for contact in plan.sorted_contacts():
@@ -304,16 +372,22 @@ class SalesFollowupImportLoader(models.AbstractModel):
         return defaults
 
     @api.model
+    def _find_companies(self, names):
+        """{name: partner} of the companies named exactly so (the first of each name), the
+        customers a tracker's names find."""
+        partners = {}
+        if names:
+            for partner in self.env["res.partner"].search(
+                [("name", "in", list(names)), ("is_company", "=", True)]
+            ):
+                partners.setdefault(partner.name, partner)
+        return partners
+
+    @api.model
     def _write_partners(self, plans):
         """{company name: partner} of the customers (companies, created when missing) and their
         contacts (new leads only)."""
-        companies = {plan.partner_name for plan in plans if plan.partner_name}
-        partners = {}
-        if companies:
-            for partner in self.env["res.partner"].search(
-                [("name", "in", list(companies)), ("is_company", "=", True)]
-            ):
-                partners.setdefault(partner.name, partner)
+        partners = self._find_companies({plan.partner_name for plan in plans if plan.partner_name})
         industries = self._find_or_create(
             "res.partner.industry",
             {plan.industry for plan in plans if plan.partner_name not in partners},
@@ -493,44 +567,29 @@ class SalesFollowupImportLoader(models.AbstractModel):
         after-sale revisit spread the same way."""
         self.env.flush_all()
         # Contacted, or said to be followed in the tracker: Following.
-        self.env["crm.lead"].union(
-            *(plan.record for plan in plans if plan.import_status == "in_progress")
-        ).filtered(lambda lead: lead.active and lead.followup_status == "to_contact").sudo().write(
-            {"followup_status": "in_progress"}
+        contacted = (
+            self.env["crm.lead"]
+            .union(*(plan.record for plan in plans if plan.import_status == "in_progress"))
+            .filtered(lambda lead: lead.active and lead.followup_status == "to_contact")
         )
+        system_env(contacted).write({"followup_status": "in_progress"})
         plans = [plan for plan in plans if plan.record.active and plan.record.user_id]
         fixed, spread = {}, []
         for plan in plans:
-            status = plan.record.followup_status
-            if status not in ("to_contact", "in_progress", "converted"):
-                continue
-            if status != "converted" and plan.next_date and plan.next_date >= today:
+            # The rule the preview showed (tracker_analysis.next_followup).
+            how = ta.next_followup(plan.record.followup_status, True, plan.next_date, today)
+            if how == "date":
                 fixed[plan.record.id] = plan.next_date
-            else:
+            elif how:
                 spread.append(plan)
-        Lead = self.env["crm.lead"]
+        Lead, Engine = self.env["crm.lead"], self.env["sales.followup.engine"]
         if fixed:
-            Lead.browse(list(fixed))._followup_schedule(fixed, fixed=True)
+            Engine._schedule(Lead.browse(list(fixed)), fixed, fixed=True)
         if spread:
-            days = Lead._followup_spread_days({plan.record.company_id.id for plan in spread}, today)
-            deadlines = {}
             # Each salesperson's leads of a grade take the rhythm's working days in turn; a chunk
             # starts at its first row number, so that the chunks of a large file do not all
             # begin on the first day.
-            turns = defaultdict(lambda: plans[0].rows[0] if plans else 0)
-            for plan in sorted(spread, key=lambda plan: plan.rows[0]):
-                record = plan.record
-                grade = (
-                    "converted"
-                    if record.followup_status == "converted"
-                    else record.followup_grade or "c"
-                )
-                choices = days[record.company_id.id, grade]
-                key = (record.user_id.id, record.company_id.id, grade)
-                deadlines[record.id] = choices[turns[key] % len(choices)]
-                turns[key] += 1
-            Lead.browse(list(deadlines))._followup_schedule(deadlines)
-
-
-def _normalize(text):
-    return re.sub(r"\s+", "", str(text or "")).lower()
+            leads = Lead.union(
+                *(plan.record for plan in sorted(spread, key=lambda plan: plan.rows[0]))
+            )
+            Engine._schedule(leads, Engine._spread(leads, today, first_turn=plans[0].rows[0]))

@@ -129,3 +129,20 @@ class SalesFollowupOwnership(models.Model):
             )
         )
         self.invalidate_model()
+
+    @api.model
+    def _merge_into(self, master, merged):
+        """Who held the ``merged`` leads stays in the ``master`` lead's ownership history, as
+        ended periods."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE sales_followup_ownership SET lead_id = %(master)s, "
+                "date_to = COALESCE(date_to, %(now)s) WHERE lead_id = ANY(%(ids)s)",
+                master=master.id,
+                now=fields.Datetime.now(),
+                ids=merged.ids,
+            )
+        )
+        self.invalidate_model(["lead_id", "date_to", "current"])
+        master.invalidate_recordset(["followup_ownership_ids"])

@@ -1,8 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
-from ..tools.pool import POOL_PUBLIC_DEFAULT, POOL_PUBLIC_FIELDS
-from .crm_lead import FOLLOWUP_GRADES
+from ..tools.lead_states import FOLLOWUP_GRADES
+from ..tools.pool import POOL_PUBLIC_FIELDS
 
 
 class SalesFollowupPoolLead(models.Model):
@@ -43,17 +43,9 @@ class SalesFollowupPoolLead(models.Model):
     pool_days = fields.Integer(string="Days in the Pool", compute="_compute_pool_days")
     duplicate_note = fields.Text(string="Possible Duplicates", compute="_compute_duplicate_note")
 
-    @api.model
-    def _public_fields(self):
-        """Names of the crm.lead fields shown before claiming (the setting, else the default)."""
-        raw = self.env["ir.config_parameter"].sudo().get_param("sales_followup.pool_public_fields")
-        if not raw:
-            return set(POOL_PUBLIC_DEFAULT)
-        return {name.strip() for name in raw.split(",")} & POOL_PUBLIC_FIELDS.keys()
-
     @property
     def _table_query(self):
-        public = self._public_fields()
+        public = self.env["sales.followup.settings"]._pool_public_fields()
         columns = [
             SQL(
                 "%s AS %s",
@@ -86,6 +78,8 @@ class SalesFollowupPoolLead(models.Model):
                 else 0
             )
 
+    @api.depends("lead_id")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_duplicate_note(self):
         # The leads are read as the superuser for the same checks as at creation: what the
         # salesperson learns is only that a lead of the same customer is held, and by whom.
@@ -94,7 +88,8 @@ class SalesFollowupPoolLead(models.Model):
             .browse(self.ids)
             .sudo()
             .with_context(
-                sales_followup_hide_customer="followup_customer_name" not in self._public_fields()
+                sales_followup_hide_customer="followup_customer_name"
+                not in self.env["sales.followup.settings"]._pool_public_fields()
             )
         )
         notes = {lead.id: lead.followup_duplicate_note for lead in leads}

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from markupsafe import Markup, escape
 
@@ -6,6 +6,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.system_write import is_system, system_env
 from .sales_followup_risk_type import AUTOMATIC_RISK_CODES
 
 # Leads whose automatic risks are evaluated; dormant, lost and archived leads never are.
@@ -101,13 +102,13 @@ class SalesFollowupRisk(models.Model):
             # A note in the chatter, which needs no e-mail address of its author (salespeople
             # who sign in with a phone number have none).
             risk.lead_id._message_log(body=body, message_type="comment")
-        risks.lead_id._followup_risk_refresh()
+        self._refresh_leads(risks.lead_id)
         return risks
 
     def write(self, vals):
         self._input_check_write(vals)
         protected = {"lead_id", "type_id", "state", "raised_by_id", "date_raised", "date_resolved"}
-        if protected & vals.keys() and not self.env.su:
+        if protected & vals.keys() and not is_system(self.env):
             raise UserError(
                 _(
                     "Risk: use Resolve to close a risk; its lead, type, dates and who raised it "
@@ -151,12 +152,12 @@ class SalesFollowupRisk(models.Model):
                         risk.type_id.name,
                     )
                 )
-        self.sudo().write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+        system_env(self).write({"state": "resolved", "date_resolved": fields.Datetime.now()})
         for risk in self:
             risk.lead_id._message_log(
                 body=escape(_("Risk resolved: %s", risk.type_id.name)), message_type="comment"
             )
-        self.lead_id._followup_risk_refresh()
+        self._refresh_leads(self.lead_id)
         return True
 
     # ------------------------------------------------------------
@@ -165,7 +166,7 @@ class SalesFollowupRisk(models.Model):
 
     @api.model
     def _rule_params(self):
-        Lead = self.env["crm.lead"]
+        Settings = self.env["sales.followup.settings"]
         now = fields.Datetime.now()
         today = fields.Date.context_today(self)
         rule_types = (
@@ -181,25 +182,13 @@ class SalesFollowupRisk(models.Model):
             "now": now,
             "type_ids": {risk_type.code: risk_type.id for risk_type in rule_types},
             "active_codes": {risk_type.code for risk_type in rule_types if risk_type.active},
-            "overdue_before": today
-            - timedelta(days=Lead._followup_setting("risk_overdue_grace_days")),
-            "long_overdue_from": today
-            - timedelta(days=Lead._followup_setting("escalate_high_days")),
-            "no_reply_count": Lead._followup_setting("risk_no_reply_count"),
-            "silent_before": now - timedelta(days=Lead._followup_setting("risk_silent_days")),
-            "first_contact_before": now
-            - timedelta(hours=Lead._followup_setting("first_contact_hours")),
-            "install_date": self._install_date(),
+            "overdue_before": today - timedelta(days=Settings._get_int("risk_overdue_grace_days")),
+            "long_overdue_from": today - timedelta(days=Settings._get_int("escalate_high_days")),
+            "no_reply_count": Settings._get_int("risk_no_reply_count"),
+            "silent_before": now - timedelta(days=Settings._get_int("risk_silent_days")),
+            "first_contact_before": now - timedelta(hours=Settings._get_int("first_contact_hours")),
+            "install_date": Settings._get_install_date(),
         }
-
-    @api.model
-    def _install_date(self):
-        """When Sales Follow-up was installed (the leads that were there are 'existing')."""
-        value = self.env["ir.config_parameter"].sudo().get_param("sales_followup.install_date")
-        try:
-            return fields.Datetime.to_datetime(value) or datetime.min
-        except ValueError:
-            return datetime.min
 
     @api.model
     def _desired_risks_sql(self, scope, params):
@@ -362,9 +351,9 @@ class SalesFollowupRisk(models.Model):
         self.invalidate_model()
         if touched:
             leads = self.env["crm.lead"].browse(touched)
-            leads._followup_risk_refresh()
-            if leads._followup_setting_bool("risk_auto_lost"):
-                leads._followup_auto_lose()
+            self._refresh_leads(leads)
+            if self.env["sales.followup.settings"]._get_bool("risk_auto_lost"):
+                self._auto_lose(leads)
         return sorted(touched)
 
     # ------------------------------------------------------------
@@ -381,29 +370,141 @@ class SalesFollowupRisk(models.Model):
         from the saved position. Called by hand, it runs all batches in this transaction.
         """
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        ICP = self.env["ir.config_parameter"].sudo()
+        Settings = self.env["sales.followup.settings"]
         # Each batch is a few short statements over a range of ids: compiling them (JIT, which
         # PostgreSQL starts on large estimates) costs more than running them.
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM crm_lead")
         max_id = self.env.cr.fetchone()[0]
-        position = int(ICP.get_param("sales_followup.risk_scan_position", 0)) if in_cron else 0
+        position = Settings._get_position("risk_scan_position") if in_cron else 0
         if position >= max_id:
             position = 0
         done = 0
         while position < max_id:
             end = min(position + batch_size, max_id)
-            self.env["crm.lead"]._followup_restore_missing(id_range=(position, end))
+            self.env["sales.followup.engine"]._restore_missing(id_range=(position, end))
             self._apply_rules(id_range=(position, end))
             done += end - position
             position = end
             if in_cron:
                 finished = position >= max_id
-                ICP.set_param("sales_followup.risk_scan_position", 0 if finished else position)
+                Settings._set_position("risk_scan_position", 0 if finished else position)
                 self.env["ir.cron"]._notify_progress(
                     done=done, remaining=0 if finished else max_id - position
                 )
                 break
-        if self.env["crm.lead"]._followup_setting_bool("risk_auto_lost"):
-            self.env["crm.lead"]._followup_auto_lose()
+        if self.env["sales.followup.settings"]._get_bool("risk_auto_lost"):
+            self._auto_lose(self.env["crm.lead"])
         return done
+
+    # ------------------------------------------------------------
+    # The leads' risk figures
+    # ------------------------------------------------------------
+
+    @api.model
+    def _refresh_leads(self, leads):
+        """Recompute the risk level, the lost-candidate flag and the open risk types of these
+        ``leads`` from their open risks, in three statements. The open risks are read by the
+        leads' ids on their own (not joined lead by lead), so that a scan batch of thousands of
+        leads keeps its plan whatever PostgreSQL's statistics of the fast-growing risk table
+        say at that moment."""
+        if not leads.ids:
+            return
+        self.flush_model(["lead_id", "type_id", "state"])
+        no_reply = self.env.ref("sales_followup.risk_type_no_reply", raise_if_not_found=False)
+        ids = list(leads.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH open_risk AS MATERIALIZED (
+                    SELECT risk.lead_id,
+                           MAX(CASE rtype.severity WHEN 'high' THEN 2 WHEN 'watch' THEN 1 END)
+                               AS rank,
+                           BOOL_OR(risk.type_id = %(no_reply)s) AS candidate
+                      FROM sales_followup_risk risk
+                      JOIN sales_followup_risk_type rtype ON rtype.id = risk.type_id
+                     WHERE risk.lead_id = ANY(%(ids)s) AND risk.state = 'open'
+                  GROUP BY risk.lead_id
+                ), level AS (
+                    SELECT lead.id,
+                           CASE open_risk.rank WHEN 2 THEN 'high' WHEN 1 THEN 'watch'
+                                ELSE 'none' END AS level,
+                           COALESCE(open_risk.candidate, FALSE) AS candidate
+                      FROM crm_lead lead
+                      LEFT JOIN open_risk ON open_risk.lead_id = lead.id
+                     WHERE lead.id = ANY(%(ids)s)
+                )
+                UPDATE crm_lead
+                   SET followup_risk_level = level.level, followup_lost_candidate = level.candidate
+                  FROM level
+                 WHERE crm_lead.id = level.id
+                   AND (crm_lead.followup_risk_level IS DISTINCT FROM level.level
+                        OR crm_lead.followup_lost_candidate IS DISTINCT FROM level.candidate)
+                """,
+                ids=ids,
+                no_reply=no_reply.id if no_reply else 0,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM crm_lead_followup_risk_type_rel rel
+                 WHERE rel.crm_lead_id = ANY(%(ids)s)
+                   AND NOT EXISTS (SELECT 1 FROM sales_followup_risk risk
+                                    WHERE risk.lead_id = rel.crm_lead_id
+                                      AND risk.type_id = rel.risk_type_id
+                                      AND risk.lead_id = ANY(%(ids)s)
+                                      AND risk.state = 'open')
+                """,
+                ids=ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_lead_followup_risk_type_rel (crm_lead_id, risk_type_id)
+                SELECT DISTINCT risk.lead_id, risk.type_id
+                  FROM sales_followup_risk risk
+                 WHERE risk.lead_id = ANY(%(ids)s) AND risk.state = 'open'
+                ON CONFLICT DO NOTHING
+                """,
+                ids=ids,
+            )
+        )
+        leads.invalidate_recordset(
+            [
+                "followup_risk_level",
+                "followup_lost_candidate",
+                "followup_risk_type_ids",
+                "followup_risk_ids",
+            ]
+        )
+
+    @api.model
+    def _auto_lose(self, leads):
+        """Mark lost, with the reason 'No response', the lost candidates among ``leads`` (all
+        leads when given an empty recordset, from the scan)."""
+        domain = [("followup_lost_candidate", "=", True), ("active", "=", True)]
+        if leads.ids:
+            domain.append(("id", "in", leads.ids))
+        leads = self.env["crm.lead"].sudo().search(domain)
+        if leads:
+            leads.action_set_lost(
+                lost_reason_id=self.env.ref("sales_followup.lost_reason_no_response").id
+            )
+
+    def _merge_into(self, master):
+        """Move these risks of merged leads onto the ``master`` lead: open automatic risks
+        become history (the rules re-raise what still holds); an open manual risk stays open
+        unless the master already has one of its type."""
+        open_types = set(master.followup_risk_ids.filtered(lambda r: r.state == "open").type_id.ids)
+        to_resolve = self.browse()
+        for risk in self.filtered(lambda risk: risk.state == "open").sorted("date_raised"):
+            if risk.automatic or risk.type_id.id in open_types:
+                to_resolve |= risk
+            else:
+                open_types.add(risk.type_id.id)
+        to_resolve.write({"state": "resolved", "date_resolved": fields.Datetime.now()})
+        self.write({"lead_id": master.id})
+        master._followup_apply_risk_rules()
+        self._refresh_leads(master)

@@ -1,7 +1,10 @@
 import re
+from collections import defaultdict
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+
+from ..tools import lead_code
 
 DEFAULT_LEAD_CODE_PREFIX = "LEAD"
 
@@ -110,3 +113,85 @@ class UtmSource(models.Model):
             )
             self.sudo().followup_sequence_id = sequence
         return self.followup_sequence_id.sudo()
+
+    @api.model
+    def _followup_allocate_codes(self, vals_list):
+        """Give each new lead without a code the next SOURCE-YYYYMMDD-NNN code.
+
+        One atomic UPDATE per sequence hands out the serials of the whole batch: the row lock
+        it takes serialises concurrent creations of the same source until commit.
+        """
+        today = fields.Date.context_today(self)
+        default_sequence = self.env.ref("sales_followup.ir_sequence_lead_code").sudo()
+        sources = self.env["utm.source"].browse(
+            {vals["source_id"] for vals in vals_list if vals.get("source_id")}
+        )
+        pending = defaultdict(list)
+        for vals in vals_list:
+            if not vals.get("followup_code"):
+                source = sources.browse(vals.get("source_id"))
+                sequence = source._followup_get_sequence() if source else default_sequence
+                pending[sequence].append(vals)
+        given = {vals["followup_code"] for vals in vals_list if vals.get("followup_code")}
+        for sequence, group in pending.items():
+            date_range_id = self._followup_daily_range(sequence, today)
+            prefix, suffix = sequence._get_prefix_suffix(date=today, date_range=today)
+            step = sequence.number_increment
+            # A code set by hand (a manager, an import) is never handed out again: the serials
+            # it holds are skipped, and the next ones taken.
+            waiting = group
+            while waiting:
+                self.env.cr.execute(
+                    "UPDATE ir_sequence_date_range SET number_next = number_next + %s "
+                    "WHERE id = %s RETURNING number_next - %s",
+                    (len(waiting) * step, date_range_id, len(waiting) * step),
+                )
+                first = self.env.cr.fetchone()[0]
+                codes = lead_code.codes(prefix, suffix, first, len(waiting), step, sequence.padding)
+                taken = given | self._followup_codes_in_use(codes)
+                left = []
+                for vals, code in zip(waiting, codes, strict=True):
+                    if code in taken:
+                        left.append(vals)
+                    else:
+                        vals["followup_code"] = code
+                waiting = left
+        if pending:
+            self.env["ir.sequence.date_range"].invalidate_model(["number_next"])
+
+    @api.model
+    def _followup_codes_in_use(self, codes):
+        """The codes among ``codes`` that leads already have (any company, archived too)."""
+        self.env["crm.lead"].flush_model(["followup_code"])
+        self.env.cr.execute(
+            "SELECT followup_code FROM crm_lead WHERE followup_code = ANY(%s)", [list(codes)]
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _followup_daily_range(self, sequence, day):
+        """Id of the sequence's one-day range for ``day`` (the serial restarts every day)."""
+        query = (
+            "SELECT id FROM ir_sequence_date_range "
+            "WHERE sequence_id = %s AND date_from = %s AND date_to = %s ORDER BY id LIMIT 1"
+        )
+        self.env.cr.execute(query, (sequence.id, day, day))
+        row = self.env.cr.fetchone()
+        if not row:
+            # Lock the sequence so that two transactions do not both open the day's range.
+            self.env.cr.execute(
+                "SELECT id FROM ir_sequence WHERE id = %s FOR UPDATE", (sequence.id,)
+            )
+            self.env.cr.execute(query, (sequence.id, day, day))
+            row = self.env.cr.fetchone()
+        if not row:
+            date_range = (
+                self.env["ir.sequence.date_range"]
+                .sudo()
+                .create(
+                    {"sequence_id": sequence.id, "date_from": day, "date_to": day, "number_next": 1}
+                )
+            )
+            date_range.flush_recordset()
+            return date_range.id
+        return row[0]

@@ -1,4 +1,4 @@
-"""The follow-up engine (models/crm_lead_followup.py): one helper for the leads' Follow-up
+"""The follow-up engine (models/sales_followup_engine.py): one helper for the leads' Follow-up
 activities, scheduling the way Odoo's activity_schedule does, and stored computes that follow
 what they are computed from (the first-contact window, the salesperson's time zone)."""
 
@@ -16,14 +16,12 @@ class TestFollowupEngine(FollowupCommon):
         lead, other = self._lead(), self._lead(name="Other")
         self._log(lead)
         self._log(other)
-        Lead = self.env["crm.lead"]
+        Engine = self.env["sales.followup.engine"]
         Activity = self.env["mail.activity"]
-        self.assertEqual(
-            Activity.search(Lead._followup_activity_domain(lead.ids)), self._followups(lead)
-        )
-        self.assertEqual(lead._followup_open_activities(), self._followups(lead))
-        self.assertEqual(len((lead | other)._followup_open_activities()), 2)
-        self.assertFalse(Lead.browse()._followup_open_activities())
+        self.assertEqual(Activity.search(Engine._open_domain(lead.ids)), self._followups(lead))
+        self.assertEqual(Engine._open_activities(lead), self._followups(lead))
+        self.assertEqual(len(Engine._open_activities(lead | other)), 2)
+        self.assertFalse(Engine._open_activities(self.env["crm.lead"]))
 
     def test_has_open_sql_matches_the_domain(self):
         lead, other = self._lead(), self._lead(name="Other")
@@ -34,7 +32,7 @@ class TestFollowupEngine(FollowupCommon):
             SQL(
                 "SELECT lead.id FROM crm_lead lead WHERE lead.id IN %s AND %s",
                 tuple((lead | other).ids),
-                self.env["crm.lead"]._followup_has_open_sql("lead"),
+                self.env["sales.followup.engine"]._has_open_sql("lead"),
             )
         )
         self.assertEqual([row[0] for row in self.env.cr.fetchall()], lead.ids)
@@ -43,9 +41,9 @@ class TestFollowupEngine(FollowupCommon):
         lead = self._lead()
         self._log(lead)
         followup = self._followups(lead)
-        lead.with_context(mail_activity_automation_skip=True)._followup_schedule(
-            {lead.id: date(2030, 1, 1)}
-        )
+        self.env["sales.followup.engine"].with_context(
+            mail_activity_automation_skip=True
+        )._schedule(lead, {lead.id: date(2030, 1, 1)})
         self.assertEqual(self._followups(lead), followup)
         self.assertNotEqual(followup.date_deadline, date(2030, 1, 1))
 

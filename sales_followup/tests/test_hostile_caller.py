@@ -207,10 +207,14 @@ class TestHostileCaller(FollowupCommon):
                 Settings.create({fname: value})
         self._set_param("first_contact_hours", "99999999999")
         self._set_param("interval_a", "x")
-        with self.assertLogs("odoo.addons.sales_followup.models.crm_lead", logging.WARNING):
-            self.assertEqual(self.env["crm.lead"]._followup_setting("first_contact_hours"), 24)
-        with mute_logger("odoo.addons.sales_followup.models.crm_lead"):
-            self.assertEqual(self.env["crm.lead"]._followup_setting("interval_a"), 1)
+        with self.assertLogs(
+            "odoo.addons.sales_followup.models.sales_followup_settings", logging.WARNING
+        ):
+            self.assertEqual(
+                self.env["sales.followup.settings"]._get_int("first_contact_hours"), 24
+            )
+        with mute_logger("odoo.addons.sales_followup.models.sales_followup_settings"):
+            self.assertEqual(self.env["sales.followup.settings"]._get_int("interval_a"), 1)
             with self.frozen("2026-03-10 09:00:00"):
                 lead = self._lead(followup_grade="a")
                 self._log(lead)

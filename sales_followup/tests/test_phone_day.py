@@ -520,10 +520,11 @@ class TestNoSilentSnoozing(FollowupCommon):
             self.env["sales.followup.postpone.wizard"].with_user(self.user_salesman_2).create(
                 {"lead_id": lead.id, "new_date": date(2026, 3, 20), "reason": "Fair"}
             ).action_apply()
-        dormant = self._lead()
-        dormant._followup_set_dormant(date.today() + timedelta(days=30))
-        with self.assertRaisesRegex(UserError, "no open follow-up to postpone"):
-            dormant.with_user(self.user_salesman).action_followup_postpone()
+        with self.frozen("2026-03-10 09:00:00"):
+            dormant = self._lead()
+            dormant._followup_set_dormant(date(2026, 3, 10) + timedelta(days=30))
+            with self.assertRaisesRegex(UserError, "no open follow-up to postpone"):
+                dormant.with_user(self.user_salesman).action_followup_postpone()
         self.assertEqual(lead.followup_postpone_count, 0)
 
     def test_editing_or_snoozing_a_followup_asks_for_the_reason(self):

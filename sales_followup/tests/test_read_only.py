@@ -14,7 +14,7 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .common import read_only_transaction, request_cursors
-from .test_pool import PoolCommon
+from .pool_common import PoolCommon
 
 
 def view_spec(Model, views):

@@ -125,7 +125,7 @@ class TestRhythm(FollowupCommon):
                     self.env["res.config.settings"].create({fname: value})
         # A hand-edited parameter that makes no sense falls back to the default.
         self._set_param("interval_b", "abc")
-        self.assertEqual(self.env["crm.lead"]._followup_setting("interval_b"), 3)
+        self.assertEqual(self.env["sales.followup.settings"]._get_int("interval_b"), 3)
 
     def test_overdue_flag_and_search(self):
         with self.frozen("2026-03-10 09:00:00"):

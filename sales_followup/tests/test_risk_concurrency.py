@@ -74,8 +74,18 @@ class TestRiskScanConcurrency(BaseCase):
 
             rep = threading.Thread(target=rep_logs_a_contact)
             rep.start()
-            time.sleep(1.0)  # the scan batch is still open
-            waiting = rep.is_alive()
+            # The scan batch is still open: watch the log's transaction come to wait for one of
+            # its locks (or end, or 10 s pass).
+            waiting, deadline = False, time.monotonic() + 10
+            while not waiting and rep.is_alive() and time.monotonic() < deadline:
+                scan_cr.execute(
+                    "SELECT count(*) > 0 FROM pg_locks WHERE NOT granted "
+                    "AND pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+                )
+                waiting = scan_cr.fetchone()[0]
+                if not waiting:
+                    rep.join(timeout=0.05)
+            waiting = waiting and rep.is_alive()
             scan_cr.commit()
         finally:
             scan_cr.close()

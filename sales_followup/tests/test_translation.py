@@ -312,11 +312,13 @@ class TestTranslation(FollowupCommon):
             queries = {}
             for size, batch in leads.items():
                 batch = Lead.concat(*batch)
-                batch._followup_open_activities().unlink()
+                self.env["sales.followup.engine"]._open_activities(batch).unlink()
                 self.env.flush_all()
                 self.env.invalidate_all()
                 before = self.cr.sql_log_count
-                batch._followup_schedule(dict.fromkeys(batch.ids, self.today))
+                self.env["sales.followup.engine"]._schedule(
+                    batch, dict.fromkeys(batch.ids, self.today)
+                )
                 self.env.flush_all()
                 queries[size] = self.cr.sql_log_count - before
                 for lead in batch:

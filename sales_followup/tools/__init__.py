@@ -4,5 +4,7 @@ from . import tracker_reader
 from . import tracker_columns
 from . import tracker_cells
 from . import tracker_rows
+from . import tracker_analysis
+from . import tracker_errors
 from . import pool
 from . import input_check

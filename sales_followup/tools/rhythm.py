@@ -18,11 +18,9 @@ def days_within(working_days, start, interval):
     return later[:1]
 
 
-def spread(count, days):
-    """The day of each of ``count`` items spread evenly over ``days`` (sorted): the first items
-    get the first days, and no day gets more than one item more than another."""
-    if count <= 0:
-        return []
+def turn(days, index):
+    """The day of the ``index``-th item (from 0) given the ``days`` (sorted) in turn: items
+    take the days one after the other, and start again from the first when they run out."""
     if not days:
         raise ValueError("no day to spread over")
-    return [days[index * len(days) // count] for index in range(count)]
+    return days[index % len(days)]

@@ -1,11 +1,14 @@
 """Reading the values of tracker cells: amounts, dates, statuses, grades, follow-up records.
 
-Plain functions, no Odoo model. A cell that cannot be read raises ValueError with a message for
-the person importing the file (a lazy translation, translated by the caller).
+Plain functions, no Odoo model: the words telling a contact's method and a missed answer come
+from the word list (sales.followup.word), given by the caller as ContactWords. A cell that
+cannot be read raises ValueError with a message for the person importing the file (a lazy
+translation, translated by the caller).
 """
 
 import datetime
 import re
+from dataclasses import dataclass
 
 from odoo.tools.translate import LazyTranslate
 
@@ -126,38 +129,52 @@ def _parse_date(value, default_year):
     )
 
 
-_METHOD_WORDS = [
-    ("visit", ("上门", "拜访", "面谈", "现场", "参观", "visit")),
-    ("meeting", ("视频", "会议", "线上会", "腾讯会议", "zoom", "teams", "meeting")),
-    ("email", ("邮件", "邮箱", "email", "e-mail", "mail")),
-    ("message", ("微信", "短信", "qq", "钉钉", "企业微信", "wechat", "message", "chat")),
-    ("phone", ("电话", "致电", "通话", "来电", "phone", "call")),
-]
-_NO_RESPONSE_WORDS = (
-    "未接",
-    "没接",
-    "无人接听",
-    "未回复",
-    "不回复",
-    "没回复",
-    "联系不上",
-    "no answer",
-    "no response",
-    "did not answer",
-)
+# The order in which contact methods are recognised: a follow-up record naming a visit and a
+# call ("visited after a phone call") was a visit.
+METHOD_PRIORITY = ("visit", "meeting", "email", "message", "phone")
 
 
-def parse_method(text):
+@dataclass(frozen=True, slots=True)
+class ContactWords:
+    """The words of a follow-up record telling how the contact was made (``methods``: ((method,
+    (word, ...)), ...), the first method with a word in the text wins) and that the customer did
+    not answer (``no_answer``: (word, ...)). Lowercase; the caller reads them from the word list
+    (``contact_words``)."""
+
+    methods: tuple = ()
+    no_answer: tuple = ()
+
+
+def contact_words(method_words, no_answer_words):
+    """ContactWords of ``method_words`` ((word, method), ...), in the order of
+    METHOD_PRIORITY (other methods after), and of ``no_answer_words`` (word, ...)."""
+    by_method = {}
+    for word, method in method_words:
+        if word:
+            by_method.setdefault(method, []).append(word.lower())
+    rank = {method: index for index, method in enumerate(METHOD_PRIORITY)}
+    methods = tuple(
+        (method, tuple(words))
+        for method, words in sorted(
+            by_method.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0])
+        )
+    )
+    return ContactWords(methods, tuple(word.lower() for word in no_answer_words if word))
+
+
+def parse_method(text, words):
+    """The contact method of ``text`` by the ``words`` (ContactWords) it holds; "other"."""
     lowered = (text or "").lower()
-    for method, words in _METHOD_WORDS:
-        if any(word in lowered for word in words):
+    for method, method_words in words.methods:
+        if any(word in lowered for word in method_words):
             return method
     return "other"
 
 
-def responded(text):
+def responded(text, words):
+    """Whether ``text`` holds none of the no-answer ``words`` (ContactWords)."""
     lowered = (text or "").lower()
-    return not any(word in lowered for word in _NO_RESPONSE_WORDS)
+    return not any(word in lowered for word in words.no_answer)
 
 
 _CONTACT_START = re.compile(
@@ -165,8 +182,9 @@ _CONTACT_START = re.compile(
 )
 
 
-def split_followup_record(text, default_year=None, after=None):
-    """Contacts of a free-text follow-up record: [(date or None, method, summary, responded)].
+def split_followup_record(text, default_year=None, after=None, *, words):
+    """Contacts of a free-text follow-up record: [(date or None, method, summary, responded)],
+    the method and the answer read with ``words`` (ContactWords).
 
     '3月12日：电话沟通，客户明确预算50-80万；3月15日：上门考察' gives two contacts. Short dates
     take ``default_year``; one that falls before ``after`` (the first contact) is in the next
@@ -177,11 +195,11 @@ def split_followup_record(text, default_year=None, after=None):
         return []
     starts = [match.start() for match in _CONTACT_START.finditer(text)]
     if not starts:
-        return [(None, parse_method(text), text, responded(text))]
+        return [(None, parse_method(text, words), text, responded(text, words))]
     contacts = []
     if starts[0] > 0 and text[: starts[0]].strip(" ；;,，。\n"):
         preamble = text[: starts[0]].strip(" ；;,，。\n")
-        contacts.append((None, parse_method(preamble), preamble, responded(preamble)))
+        contacts.append((None, parse_method(preamble, words), preamble, responded(preamble, words)))
     for position, start in enumerate(starts):
         end = starts[position + 1] if position + 1 < len(starts) else len(text)
         chunk = text[start:end]
@@ -192,7 +210,7 @@ def split_followup_record(text, default_year=None, after=None):
         summary = chunk[date_match.end() :].strip(" ：:；;,，。\n\t")
         if not summary:
             continue
-        contacts.append((day, parse_method(summary), summary, responded(summary)))
+        contacts.append((day, parse_method(summary, words), summary, responded(summary, words)))
     return contacts
 
 

@@ -84,13 +84,34 @@ class TrackerRow:
     contacts: list = field(default_factory=list)
 
 
+def data_rows(rows, header_row):
+    """(row number as Excel shows it, cells) of the ``rows`` of a sheet below its header
+    (``header_row``: the header's number as Excel shows it), empty rows left out."""
+    rows = iter(rows)
+    for _index in range(header_row):
+        next(rows, None)
+    for number, row in enumerate(rows, start=header_row + 1):
+        if any(not tc.is_empty(cell) for cell in row):
+            yield number, row
+
+
 def cells_by_key(row, mapping):
     """{column key: cell value} of a row; ``mapping``: {column index: column key}."""
     return {key: row[index] if index < len(row) else None for index, key in mapping.items()}
 
 
-def parse_row(number, cells, today):
-    """(TrackerRow or None, [Problem]) of one row; ``cells``: {column key: cell value}."""
+def parse_rows(numbered_rows, mapping, today, *, words):
+    """(row number, cells, TrackerRow or None, [Problem]) of each of ``numbered_rows`` ((row
+    number, cells), as data_rows gives them), streamed; ``mapping``: {column index: column
+    key}; ``words``: as parse_row."""
+    for number, row in numbered_rows:
+        parsed, problems = parse_row(number, cells_by_key(row, mapping), today, words=words)
+        yield number, row, parsed, problems
+
+
+def parse_row(number, cells, today, *, words):
+    """(TrackerRow or None, [Problem]) of one row; ``cells``: {column key: cell value};
+    ``words``: the word list's tracker_cells.ContactWords."""
     problems = []
 
     def problem(key, value, message, level="error"):
@@ -157,11 +178,11 @@ def parse_row(number, cells, today):
     contacts = []
     record = text.get("followup_record", "")
     try:
-        pieces = tc.split_followup_record(record, year, start)
+        pieces = tc.split_followup_record(record, year, start, words=words)
     except ValueError as error:
         problem("followup_record", record, error.args[0])
         pieces = []
-    row_method = tc.parse_method(text["method"]) if text.get("method") else None
+    row_method = tc.parse_method(text["method"], words) if text.get("method") else None
     followup_user = text.get("followup_user", "")
     for day, method, summary, answered in pieces:
         day = day or followup_date or start
@@ -196,7 +217,7 @@ def parse_row(number, cells, today):
         feedback = text.get("feedback", "")
         if feedback:
             contacts[-1].customer_words = feedback
-            contacts[-1].responded = contacts[-1].responded and tc.responded(feedback)
+            contacts[-1].responded = contacts[-1].responded and tc.responded(feedback, words)
         if text.get("next_action"):
             contacts[-1].next_action = text["next_action"][:250]
 
@@ -458,3 +479,33 @@ class LeadPlan:
                 need = need[: TITLE_NEED_LENGTH - 1] + "…"
             return f"{name} — {need}"
         return name or need
+
+
+def iter_plans(numbered_rows, config, today, *, words, chunk_size=None):
+    """The LeadPlans of ``numbered_rows`` ((row number, cells)) in lists of at most
+    ``chunk_size`` leads (None: one list), the rows of one lead gathered into its plan as long
+    as it is in the current list. ``config`` as an import keeps it (JSON): ``mapping`` {column
+    index as text: column key}, ``skip_rows`` [row number] and ``skip_keys`` [lead key as a
+    list], the rows and leads left out for their errors; ``words``: as parse_row.
+
+    What the import writes, the same in a request and in a background job; a lead whose rows
+    fall in two lists is found again by the second one (the import matches the leads it
+    wrote)."""
+    mapping = {int(index): key for index, key in config.get("mapping", {}).items()}
+    skip_rows = set(config.get("skip_rows", ()))
+    skip_keys = {tuple(key) for key in config.get("skip_keys", ())}
+    chunk = {}
+    rows = ((number, row) for number, row in numbered_rows if number not in skip_rows)
+    for _number, _row, parsed, _problems in parse_rows(rows, mapping, today, words=words):
+        if parsed is None or parsed.key in skip_keys:
+            continue
+        plan = chunk.get(parsed.key)
+        if plan:
+            plan.add(parsed)
+            continue
+        if chunk_size and len(chunk) >= chunk_size:
+            yield list(chunk.values())
+            chunk = {}
+        chunk[parsed.key] = LeadPlan(parsed)
+    if chunk:
+        yield list(chunk.values())

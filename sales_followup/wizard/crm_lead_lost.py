@@ -13,11 +13,7 @@ class CrmLeadLost(models.TransientModel):
     )
 
     def _followup_reason_required(self):
-        return (
-            not self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("sales_followup.lost_reason_optional")
-        )
+        return not self.env["sales.followup.settings"]._get_bool("lost_reason_optional")
 
     def action_lost_reason_apply(self):
         # Only the dialog requires a reason: lead.action_set_lost() keeps its stock behaviour.

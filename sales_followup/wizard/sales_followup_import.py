@@ -1,28 +1,25 @@
-import base64
-import csv
-import hashlib
-import io
-import itertools
-from collections import defaultdict
-from contextlib import contextmanager
+import functools
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.translate import LazyGettext
 
-from ..models.sales_followup_import_loader import AMBIGUOUS, CREATE_BATCH
-from ..tools import tracker_cells as tc
-from ..tools import tracker_columns as tcol
-from ..tools import tracker_reader as tr
+from ..models.sales_followup_import_loader import CREATE_BATCH
+from ..tools import tracker_analysis as ta
 from ..tools import tracker_rows as trows
 
 # Above this many rows the import runs in the background (cron "Sales Follow-up: tracker
 # imports"): a request importing them would take minutes.
 BACKGROUND_ROWS = 2000
-# Leads shown as they will be imported, at the top of the preview.
-PREVIEW_LEADS = 8
-# Problems listed in the preview (all of them are in the rows-with-errors file).
-MAX_PROBLEMS = 2000
+# The preview's figures: the loader's (tools.tracker_analysis.Preview), names listed.
+PREVIEW_COUNTS = (
+    "lead_create_count",
+    "lead_update_count",
+    "partner_create_count",
+    "log_create_count",
+    "moved_count",
+    "unassigned_count",
+)
+PREVIEW_NAMES = ("reasons_to_create", "sources_to_create", "industries_to_create")
 
 
 class SalesFollowupImport(models.TransientModel):
@@ -30,8 +27,11 @@ class SalesFollowupImport(models.TransientModel):
 
     upload -> preview (nothing written: the first leads as they will be, counts, the stage
     mapping and the problems) -> import (one transaction; above BACKGROUND_ROWS rows, a
-    background job). Reading the file is in ``tools/``, matching and writing in the
-    ``sales.followup.import.loader`` model: this wizard only shows and asks.
+    background job). This wizard only shows and asks: reading the file is in its sheets'
+    model, the columns, the stage mapping and the problems in their own line models, the
+    analysis in ``tools/tracker_analysis.py``, what a row becomes (the preview) and the
+    writing in the ``sales.followup.import.loader`` model, the running of the rows in the
+    ``sales.followup.import.job`` model (the same for a small file now and for a job).
     """
 
     _name = "sales.followup.import"
@@ -129,29 +129,14 @@ class SalesFollowupImport(models.TransientModel):
     def create(self, vals_list):
         self._input_check_create(vals_list)
         for vals in vals_list:
-            self._check_upload_size(vals.get("file"))
+            self.env["sales.followup.import.sheet"]._check_upload_size(vals.get("file"))
         return super().create(vals_list)
 
     def write(self, vals):
         self._input_check_write(vals)
         if "file" in vals:
-            self._check_upload_size(vals["file"])
+            self.env["sales.followup.import.sheet"]._check_upload_size(vals["file"])
         return super().write(vals)
-
-    @api.model
-    def _check_upload_size(self, data):
-        """Refuse a file above the limit from its encoded size, before it is decoded or
-        stored (what is not a file at all is refused by the input guard)."""
-        if isinstance(data, (str, bytes)) and len(data) * 3 // 4 > tr.MAX_FILE_SIZE:
-            size = f"{len(data) * 3 / 4 / 1024 / 1024:.1f}"  # outside _(): not extracted there
-            raise UserError(
-                _(
-                    "Tracker File: the file is %(size)s MB; the limit is %(limit)s MB. Split "
-                    "the tracker into several files.",
-                    size=size,
-                    limit=tr.MAX_FILE_SIZE // 1024 // 1024,
-                )
-            )
 
     @api.depends("sheet_ids")
     def _compute_several_sheets(self):
@@ -171,61 +156,24 @@ class SalesFollowupImport(models.TransientModel):
         """Read the file: list its sheets, find the header, recognise the columns, preview."""
         self._input_check_ids()
         self.ensure_one()
-        sheets = self._open_sheets()
-        self.sheet_ids.unlink()
-        self.sheet_ids = [
-            (0, 0, {"index": index, "name": sheet.name}) for index, sheet in enumerate(sheets)
-        ]
-        # The first sheet that has a recognisable header.
-        chosen = self.sheet_ids[:1]
-        for record, sheet in zip(self.sheet_ids, sheets, strict=True):
-            try:
-                tcol.find_header(sheet.rows())
-            except tr.TrackerTooLarge as error:
-                raise UserError(
-                    _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._text(error))
-                ) from None
-            except tr.TrackerError:
-                continue
-            chosen = record
-            break
-        self.sheet_id = chosen
+        Sheet = self.env["sales.followup.import.sheet"]
+        self.sheet_id = Sheet._load(self, Sheet._open(self))
         return self.action_load_sheet()
 
     def action_load_sheet(self):
         """(Re)detect the header and the columns of the chosen sheet, then preview."""
         self._input_check_ids()
         self.ensure_one()
-        sheet = self._sheet()
-        with self._reading(sheet):
-            top = list(itertools.islice(sheet.rows(), tcol.HEADER_SCAN_ROWS + 1))
-        if not any(any(not tc.is_empty(cell) for cell in row) for row in top):
+        Sheet = self.env["sales.followup.import.sheet"]
+        sheet = Sheet._chosen(self)
+        with Sheet._reading(sheet):
+            found = ta.read_columns(sheet.rows())
+        if found is None:
             raise UserError(_("Sheet '%s' is empty.", sheet.name))
-        rows = iter(top)
-        try:
-            header_index, header = tcol.find_header(rows)
-        except tr.TrackerError as error:
-            raise UserError(
-                _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._text(error))
-            ) from None
-        samples = next(rows, None) or []
-        self.column_ids.unlink()
+        header_index, columns = found
+        self.env["sales.followup.import.column"]._load(self, columns)
         self.stage_line_ids.unlink()
         self.header_row = header_index + 1
-        self.column_ids = [
-            (
-                0,
-                0,
-                {
-                    "index": index,
-                    "header": tc.as_text(cell) or _("(column %s)", index + 1),
-                    "target": tcol.match_header(cell),
-                    "sample": tc.as_text(samples[index])[:80] if index < len(samples) else "",
-                },
-            )
-            for index, cell in enumerate(header)
-            if not tc.is_empty(cell) or (index < len(samples) and not tc.is_empty(samples[index]))
-        ]
         return self.action_preview()
 
     def action_preview(self):
@@ -240,11 +188,9 @@ class SalesFollowupImport(models.TransientModel):
         self._input_check_ids()
         self.ensure_one()
         # The preview just shown, when nothing changed since: a large file is not read twice.
-        skipped = self.analysis_skip if self.analysis_key == self._analysis_key() else None
-        if skipped is None:
-            analysis = self._analyse()
-            self._show(analysis)
-            skipped = self.analysis_skip
+        if self.analysis_key != self._analysis_key():
+            self._show(self._analyse())
+        skipped = self.analysis_skip
         if skipped["rows"] and not self.skip_errors:
             self.state = "preview"
             self.message = _(
@@ -254,7 +200,7 @@ class SalesFollowupImport(models.TransientModel):
             )
             return self._reopen()
         config = {
-            "mapping": {str(index): key for index, key in self._mapping().items()},
+            "mapping": {str(index): key for index, key in self.column_ids._mapping().items()},
             "options": self._loader_options(),
             "skip_rows": skipped["rows"],
             "skip_keys": skipped["keys"],
@@ -273,15 +219,18 @@ class SalesFollowupImport(models.TransientModel):
                 }
             )
             return self._reopen()
-        leads, log_count = self._import_now(config)
+        # Small files now, as a background job does, in chunks of CREATE_BATCH leads.
+        lead_ids, log_count = self.env["sales.followup.import.job"]._import_rows(
+            self._data_rows(), config, self.company_id, chunk_size=CREATE_BATCH
+        )
         self.write(
             {
                 "state": "done",
-                "lead_ids": [(6, 0, leads.ids)],
+                "lead_ids": [(6, 0, lead_ids)],
                 "log_create_count": log_count,
                 "message": _(
                     "%(leads)s leads imported, %(skipped)s rows with errors left out.",
-                    leads=len(leads),
+                    leads=len(lead_ids),
                     skipped=len(skipped["rows"]),
                 ),
             }
@@ -327,228 +276,42 @@ class SalesFollowupImport(models.TransientModel):
             "context": {"dialog_size": "extra-large"},
         }
 
-    # ------------------------------------------------------------
-    # Reading
-    # ------------------------------------------------------------
-
-    def _open_sheets(self):
-        if not self.file:
-            raise UserError(_("Tracker File: choose an .xls, .xlsx or .csv file."))
-        try:
-            return tr.open_sheets(base64.b64decode(self.file), self.filename or "")
-        except tr.TrackerError as error:
-            raise UserError(_("Tracker File: %s", self._text(error))) from None
-
-    def _sheet(self):
-        sheets = self._open_sheets()
-        index = self.sheet_id.index if self.sheet_id else 0
-        if index >= len(sheets):
-            raise UserError(_("Sheet: the file has no sheet number %s.", index + 1))
-        return sheets[index]
-
-    def _text(self, message):
-        """A message of the tools (a lazy translation, or an error carrying one) in the user's
-        language."""
-        if isinstance(message, Exception):
-            message = message.args[0] if message.args else str(message)
-        if isinstance(message, LazyGettext):
-            return self.env._(message)
-        return str(message)
-
-    def _column_labels(self):
-        """{column key: label} in the user's language: the choices of "Imported As"."""
-        field = self.env["sales.followup.import.column"]._fields["target"]
-        return dict(field._description_selection(self.env))
-
-    def _mapping(self):
-        """{column index: column key} of the mapped columns."""
-        mapping = {column.index: column.target for column in self.column_ids if column.target}
-        if not (trows.CUSTOMER_KEYS & set(mapping.values())):
-            raise UserError(
-                _("Columns: map at least one column to Customer or Contact to import leads.")
-            )
-        return mapping
-
     def _data_rows(self):
-        """(row number as Excel shows it, cells) after the header, empty rows left out."""
-        sheet = self._sheet()
-        with self._reading(sheet):
-            rows = sheet.rows()
-            for _index in range(self.header_row or 1):
-                next(rows, None)
-            for number, row in enumerate(rows, start=(self.header_row or 1) + 1):
-                if any(not tc.is_empty(cell) for cell in row):
-                    yield number, row
+        """(row number as Excel shows it, cells) of the chosen sheet below its header."""
+        return self.env["sales.followup.import.sheet"]._data_rows(self)
 
-    @contextmanager
-    def _reading(self, sheet):
-        """What the reader refuses while rows are read, as a message for the user."""
-        try:
-            yield
-        except tr.TrackerError as error:
-            raise UserError(
-                _("Sheet '%(sheet)s': %(error)s", sheet=sheet.name, error=self._text(error))
-            ) from None
-
-    def _parsed_rows(self):
-        """(row number, cells, TrackerRow or None, problems) of each data row, streamed."""
-        mapping = self._mapping()
-        today = fields.Date.context_today(self)
-        for number, row in self._data_rows():
-            cells = {
-                key: row[index] if index < len(row) else None for index, key in mapping.items()
-            }
-            parsed, problems = trows.parse_row(number, cells, today)
-            yield number, row, parsed, problems
+    def _words(self):
+        """The words the rows' contacts are read with (the company's word list)."""
+        return self.env["sales.followup.word"]._tracker_words(self.company_id)
 
     # ------------------------------------------------------------
-    # Analysis: what the rows would give, and what is wrong with them
+    # Preview
     # ------------------------------------------------------------
 
     def _analyse(self):
-        """One pass over the sheet, keeping per lead only a digest (trows.LeadDigest) and the
-        first leads in full for the preview; then the names the rows use are looked up."""
-        problems, raw_rows, digests, previews = [], {}, {}, {}
-        row_count = 0
-        for number, row, parsed, row_problems in self._parsed_rows():
-            row_count += 1
-            problems.extend(row_problems)
-            if any(problem.level == "error" for problem in row_problems):
-                raw_rows[number] = row
-            if parsed is None:
-                continue
-            digest = digests.get(parsed.key)
-            if digest is None:
-                digests[parsed.key] = trows.LeadDigest.from_row(parsed)
-                if len(previews) < PREVIEW_LEADS:
-                    previews[parsed.key] = trows.LeadPlan(parsed)
-            else:
-                clash = digest.add(parsed)
-                if clash:
-                    problems.append(clash)
-                    raw_rows[number] = row
-                    digest.error = True
-                    continue
-                if parsed.key in previews:
-                    previews[parsed.key].add(parsed)
-        for digest in digests.values():
-            problems.extend(digest.date_problems())
-        problems.extend(self._name_problems(digests))
-        error_rows = {problem.row for problem in problems if problem.level == "error"}
-        # A lead with an error in any of its rows is left out whole: nothing half-imported.
-        for digest in digests.values():
-            if error_rows.intersection(digest.rows):
-                digest.error = True
+        """The analysis of the chosen sheet (tools.tracker_analysis), the stage mapping given
+        the stage values found."""
+        rows = trows.parse_rows(
+            self._data_rows(),
+            self.column_ids._mapping(),
+            fields.Date.context_today(self),
+            words=self._words(),
+        )
+        return ta.analyse(
+            rows,
+            self.env["sales.followup.import.loader"]._user_index(),
+            self.assign_user_id.name or "",
+            functools.partial(self.env["sales.followup.import.stage"]._sync, self),
+        )
+
+    def _loader_options(self, create_stages=True):
+        """What the loader needs besides the rows: the stage of each stage value (the stages
+        the user asked for are created now, unless not ``create_stages``), the default
+        salesperson, the team."""
+        if create_stages:
+            self.stage_line_ids._create_stages(self.team_id.id)
         return {
-            "rows": row_count,
-            "digests": digests,
-            "previews": previews,
-            "problems": sorted(problems, key=lambda problem: problem.row),
-            "error_rows": error_rows,
-            "error_keys": {key for key, digest in digests.items() if digest.error},
-            "raw_rows": raw_rows,
-        }
-
-    def _name_problems(self, digests):
-        """Problems with the names the rows use: salespeople, stages. Refreshes the stage
-        mapping with the stage values found."""
-        loader = self.env["sales.followup.import.loader"]
-        problems = []
-        users = loader._user_index()
-        for digest in digests.values():
-            for column, name in (
-                ("salesperson", digest.salesperson),
-                ("followup_user", digest.followup_user),
-            ):
-                found = loader._resolve_user(users, name)
-                if found == AMBIGUOUS:
-                    problems.append(
-                        trows.Problem(
-                            digest.rows[0],
-                            column,
-                            name,
-                            _("several users have this name: write the login instead"),
-                        )
-                    )
-                elif name and found is None and column == "salesperson":
-                    problems.append(
-                        trows.Problem(
-                            digest.rows[0],
-                            column,
-                            name,
-                            _("no user with this name or login: the lead is imported unassigned")
-                            if not self.assign_user_id
-                            else _(
-                                "no user with this name or login: the lead goes to %s",
-                                self.assign_user_id.name,
-                            ),
-                            "warning",
-                        )
-                    )
-        stage_rows = defaultdict(list)
-        for digest in digests.values():
-            if digest.stage:
-                stage_rows[digest.stage].extend(digest.rows[:1])
-        lines = self._sync_stage_lines({value: len(rows) for value, rows in stage_rows.items()})
-        for line in lines:
-            if line.stage_id or line.create_stage:
-                continue
-            message = (
-                _("this stage matches several stages: choose one in the Stage Mapping tab")
-                if line.match == "ambiguous"
-                else _("unknown stage: map it to a stage or tick Create in the Stage Mapping tab")
-            )
-            problems.extend(
-                trows.Problem(row, "stage", line.value, message) for row in stage_rows[line.value]
-            )
-        return problems
-
-    def _sync_stage_lines(self, counts):
-        """The stage mapping: one line per stage value of the file, matched by name in any
-        language or by the stages' tracker names; what the user chose is kept."""
-        lines = {line.value: line for line in self.stage_line_ids}
-        (
-            self.stage_line_ids - self.stage_line_ids.filtered(lambda line: line.value in counts)
-        ).unlink()
-        new_values = [value for value in counts if value not in lines]
-        matches = self.env["sales.followup.import.loader"]._match_stages(
-            new_values, self.team_id.id
-        )
-        create = []
-        for value in new_values:
-            stage_ids = matches[value]
-            create.append(
-                {
-                    "wizard_id": self.id,
-                    "value": value,
-                    "row_count": counts[value],
-                    "stage_id": stage_ids[0] if len(stage_ids) == 1 else False,
-                    "match": "found"
-                    if len(stage_ids) == 1
-                    else ("ambiguous" if stage_ids else "unknown"),
-                }
-            )
-        self.env["sales.followup.import.stage"].create(create)
-        for value, line in lines.items():
-            if value in counts:
-                line.row_count = counts[value]
-        return self.stage_line_ids.sorted("value")
-
-    def _loader_options(self):
-        """What the loader needs besides the rows: the stage of each stage value (stages the
-        user asked for are created now), the default salesperson, the team."""
-        to_create = self.stage_line_ids.filtered(
-            lambda line: line.create_stage and not line.stage_id
-        )
-        created = self.env["sales.followup.import.loader"]._create_stages(
-            to_create.mapped("value"), self.team_id.id
-        )
-        for line in to_create:
-            line.stage_id = created[line.value]
-        return {
-            "stage_map": {
-                line.value: line.stage_id.id for line in self.stage_line_ids if line.stage_id
-            },
+            "stage_map": self.stage_line_ids._stage_map(),
             "assign_user_id": self.assign_user_id.id or False,
             "team_id": self.team_id.id or False,
         }
@@ -556,260 +319,58 @@ class SalesFollowupImport(models.TransientModel):
     def _analysis_key(self):
         """What the preview depends on: the file, the sheet, the mappings, the choices, the
         day. The same key at import: the preview's analysis still holds."""
-        digest = hashlib.sha256()
-        for part in (
+        lines = self.stage_line_ids
+        return ta.fingerprint(
             self.file or b"",
-            repr(
-                (
-                    self.sheet_id.index,
-                    self.header_row,
-                    sorted((c.index, c.target or "") for c in self.column_ids),
-                    sorted(
-                        (line.value, line.stage_id.id, line.create_stage)
-                        for line in self.stage_line_ids
-                    ),
-                    self.assign_user_id.id,
-                    self.team_id.id,
-                    str(fields.Date.context_today(self)),
-                )
-            ).encode(),
-        ):
-            digest.update(part if isinstance(part, bytes) else part.encode())
-        return digest.hexdigest()
+            (
+                self.sheet_id.index,
+                self.header_row,
+                sorted((c.index, c.target or "") for c in self.column_ids),
+                sorted((line.value, line.stage_id.id, line.create_stage) for line in lines),
+                self.assign_user_id.id,
+                self.team_id.id,
+                str(fields.Date.context_today(self)),
+            ),
+        )
 
     def _show(self, analysis):
-        """Preview figures and the first leads as they will be imported."""
+        """The preview: what the loader would write (its ``_preview``), the first leads as it
+        would write them, the problems and the rows with errors to download."""
         loader = self.env["sales.followup.import.loader"]
-        digests = [digest for digest in analysis["digests"].values() if not digest.error]
-        existing = loader._match_existing(digests)
-        names = {d.partner_name for d in digests if d.partner_name and d.key not in existing}
-        known_partners = (
-            set(
-                self.env["res.partner"]
-                .search([("name", "in", list(names)), ("is_company", "=", True)])
-                .mapped("name")
-            )
-            if names
-            else set()
-        )
-        known = loader._known_contacts(self.env["crm.lead"].union(*existing.values()))
-        log_count = sum(
-            len(digest.signatures - known[existing[digest.key].id])
-            if digest.key in existing
-            else len(digest.signatures)
-            for digest in digests
-        )
-        today = fields.Date.context_today(self)
-        moved = sum(
-            1
-            for digest in digests
-            if digest.status not in ("converted", "lost", "dormant")
-            and digest.next_date
-            and digest.next_date < today
-        )
-        users = loader._user_index()
-        unassigned = (
-            0
-            if self.assign_user_id
-            else sum(
-                1
-                for digest in digests
-                if not isinstance(loader._resolve_user(users, digest.salesperson), int)
-                and not isinstance(loader._resolve_user(users, digest.followup_user), int)
-                and not (digest.key in existing and existing[digest.key].user_id)
-            )
-        )
-        reasons = loader._match_names(
-            "crm.lost.reason",
-            {d.lost_reason for d in digests if d.status == "lost" and d.lost_reason},
-        )
-        sources = loader._match_names("utm.source", {d.source for d in digests})
-        industries = loader._match_names(
-            "res.partner.industry", {d.industry for d in digests if d.key not in existing}
-        )
-        labels = self._column_labels()
-        errors = [
-            (
-                0,
-                0,
-                {
-                    "row": problem.row,
-                    "column": labels.get(problem.column, problem.column),
-                    "value": problem.value,
-                    "message": self._text(problem.message),
-                    "level": problem.level,
-                },
-            )
-            for problem in analysis["problems"][:MAX_PROBLEMS]
-        ]
+        preview = loader._preview(analysis, self._loader_options(create_stages=False))
         self.error_ids.unlink()
         self.write(
             {
                 "analysis_key": self._analysis_key(),
                 "analysis_skip": {
-                    "rows": sorted(analysis["error_rows"]),
-                    "keys": [list(key) for key in analysis["error_keys"]],
+                    "rows": sorted(analysis.error_rows),
+                    "keys": [list(key) for key in analysis.error_keys],
                 },
-                "row_count": analysis["rows"],
-                "lead_create_count": len(digests) - len(existing),
-                "lead_update_count": len(existing),
-                "partner_create_count": len(names - known_partners),
-                "log_create_count": log_count,
-                "moved_count": moved,
-                "unassigned_count": unassigned,
-                "reasons_to_create": _missing(reasons),
-                "sources_to_create": _missing(sources),
-                "industries_to_create": _missing(industries),
-                "error_count": len(analysis["error_rows"]),
-                "error_ids": errors,
-                "error_file": self._error_file(analysis),
-                "error_filename": f"{(self.filename or 'tracker').rsplit('.', 1)[0]}_errors.csv"
-                if analysis["error_rows"]
-                else False,
-                "preview_html": self._preview_html(analysis["previews"].values(), today, existing),
+                "row_count": analysis.rows,
+                **{name: getattr(preview, name) for name in PREVIEW_COUNTS},
+                **{name: ", ".join(getattr(preview, name)) or False for name in PREVIEW_NAMES},
+                **self.env["sales.followup.import.error"]._preview_values(self, analysis),
+                "preview_html": self._preview_html(preview.leads),
             }
         )
 
-    def _preview_html(self, plans, today, existing):
-        """The first leads as they will be imported (the loader's own values); ``existing``:
-        {lead key: the lead a row updates}."""
-        loader = self.env["sales.followup.import.loader"]
-        users = loader._user_index()
-        stages = {line.value: line for line in self.stage_line_ids}
-        status_labels = dict(
-            self.env["crm.lead"]._fields["followup_status"]._description_selection(self.env)
-        )
-        methods = dict(
-            self.env["sales.followup.log"]._fields["method"]._description_selection(self.env)
-        )
-        leads = []
-        for plan in plans:
-            user_id = (
-                loader._resolve_user(users, plan.salesperson)
-                or loader._resolve_user(users, plan.followup_user)
-                or self.assign_user_id.id
-            )
-            user = self.env["res.users"].browse(user_id if isinstance(user_id, int) else [])
-            if not user and plan.key in existing:
-                user = existing[plan.key].user_id  # an update keeps the lead's salesperson
-            line = stages.get(plan.stage)
-            status = plan.import_status
-            if not plan.status and line and line.stage_id.is_won:
-                status = "converted"
-            closed = status in ("converted", "lost")
-            if status == "converted" and user:
-                next_text = _("after-sale revisit, spread over the rhythm")
-            elif closed or status == "dormant" or not user:
-                next_text = "–"
-            elif plan.next_date and plan.next_date >= today:
-                next_text = fields.Date.to_string(plan.next_date)
-            else:
-                next_text = _("spread over the grade's rhythm")
-            leads.append(
-                {
-                    "title": plan.lead_title,
-                    "customer": plan.partner_name or plan.contact,
-                    "stage": (line.stage_id.name if line and line.stage_id else plan.stage) or "–",
-                    "status": status_labels.get(status, status),
-                    "lead_date": plan.lead_date,
-                    "closing_date": plan.closing_date if closed else None,
-                    "next": next_text,
-                    "user": user.name or _("Unassigned"),
-                    "logs": [
-                        {
-                            "date": contact.date,
-                            "method": methods.get(contact.method, contact.method),
-                            "summary": contact.summary[:80],
-                        }
-                        for contact in plan.sorted_contacts()
-                    ],
-                }
-            )
+    def _preview_html(self, leads):
+        """The first leads (tools.tracker_analysis.LeadPreview), laid out by the template in the
+        user's language."""
+
+        def labels(model, name):
+            return dict(self.env[model]._fields[name]._description_selection(self.env))
+
         return self.env["ir.qweb"]._render(
-            "sales_followup.import_preview", {"leads": leads, "currency": self.currency_id}
+            "sales_followup.import_preview",
+            {
+                "leads": leads,
+                "statuses": labels("crm.lead", "followup_status"),
+                "methods": labels("sales.followup.log", "method"),
+                "next_texts": {
+                    "revisit": _("after-sale revisit, spread over the rhythm"),
+                    "spread": _("spread over the grade's rhythm"),
+                },
+                "unassigned": _("Unassigned"),
+            },
         )
-
-    def _error_file(self, analysis):
-        """The rows left out, as they were, plus what is wrong: to fix and import again (all
-        the rows of a lead left out, so that the fixed file brings the whole lead). Cells that
-        a spreadsheet would run as formulas are written as text."""
-        if not analysis["error_rows"]:
-            return False
-        wanted = set(analysis["error_rows"])
-        for digest in analysis["digests"].values():
-            if digest.error:
-                wanted.update(digest.rows)
-        raw_rows = {number: row for number, row in analysis["raw_rows"].items() if number in wanted}
-        if wanted - raw_rows.keys():
-            for number, row in self._data_rows():
-                if number in wanted:
-                    raw_rows[number] = row
-        labels = self._column_labels()
-        messages = defaultdict(list)
-        for problem in analysis["problems"]:
-            if problem.level == "error":
-                messages[problem.row].append(
-                    _(
-                        "%(column)s: %(problem)s",
-                        column=labels.get(problem.column, problem.column),
-                        problem=self._text(problem.message),
-                    )
-                )
-        headers = {column.index: column.header for column in self.column_ids}
-        width = max([len(row) for row in raw_rows.values()] + [max(headers, default=0) + 1])
-        output = io.StringIO()
-        writer = csv.writer(output)
-        safe = tc.csv_safe
-        writer.writerow([_("Row"), *[safe(headers.get(i, "")) for i in range(width)], _("Errors")])
-        for number in sorted(raw_rows):
-            row = list(raw_rows[number]) + [None] * width
-            writer.writerow(
-                [
-                    number,
-                    *[safe(tc.as_text(cell)) for cell in row[:width]],
-                    safe("; ".join(messages[number])),
-                ]
-            )
-        return base64.b64encode(output.getvalue().encode("utf-8-sig"))
-
-    # ------------------------------------------------------------
-    # Importing now (small files)
-    # ------------------------------------------------------------
-
-    def _import_now(self, config):
-        """Build the leads again from the rows and write them chunk by chunk, flushing and
-        emptying the caches in between. Rows of one lead in different chunks meet again through
-        the re-import matching (the lead written by an earlier chunk is found)."""
-        skip_rows = set(config["skip_rows"])
-        skip_keys = {tuple(key) for key in config["skip_keys"]}
-        loader = self.env["sales.followup.import.loader"]
-        imported, log_count = [], 0
-        chunk = {}
-
-        def write_chunk():
-            nonlocal log_count
-            leads, logs = loader._import_plans(list(chunk.values()), config["options"])
-            imported.extend(leads.ids)
-            log_count += logs
-            self.env.flush_all()
-            self.env.invalidate_all()
-            chunk.clear()
-
-        for number, _row, parsed, _problems in self._parsed_rows():
-            if parsed is None or number in skip_rows or parsed.key in skip_keys:
-                continue
-            plan = chunk.get(parsed.key)
-            if plan:
-                plan.add(parsed)
-                continue
-            if len(chunk) >= CREATE_BATCH:
-                write_chunk()
-            chunk[parsed.key] = trows.LeadPlan(parsed)
-        if chunk:
-            write_chunk()
-        return self.env["crm.lead"].browse(list(dict.fromkeys(imported))), log_count
-
-
-def _missing(matches):
-    """The names a match left without a record, for the preview to list (False: none)."""
-    return ", ".join(sorted(name for name, record_id in matches.items() if not record_id)) or False

@@ -276,13 +276,14 @@ class SalesFollowupReview(models.AbstractModel):
         """(follow-ups logged in the period, the on-rhythm rate of those with a due date) for
         the wizard's scope, as the funnel's weekly trend counts them (the logs of the leads in
         scope that the user may read, by their date in the user's time zone)."""
-        Report = wizard.env["sales.followup.funnel.report"]
+        Funnel = wizard.env["sales.followup.funnel.report"]
+        Report = wizard.env["report.sales_followup_reports.report_followup_funnel"]
         start = Report._trend_utc(wizard.date_from)
         end = Report._trend_utc(wizard.date_to + timedelta(days=1))
         contacts = due = on_rhythm = 0
         for flag, logs, with_due in wizard.env["sales.followup.log"]._read_group(
             [
-                ("lead_id", "in", Report._search(wizard._scope_domain())),
+                ("lead_id", "in", Funnel._search(wizard._scope_domain())),
                 ("date", ">=", start),
                 ("date", "<", end),
             ],

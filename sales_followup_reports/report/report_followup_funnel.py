@@ -1,34 +1,26 @@
+from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
+from odoo.tools import SQL, formatLang
 
-from .sales_followup_funnel_report import _rate
+from ..wizard.sales_followup_funnel_wizard import previous_period
+from . import funnel_columns
 
-# The kind of a comparison table's "change" cell by the kind of its row: counts, amounts and
-# days change by a signed amount of the same unit, rates by percentage points.
-CHANGE_KINDS = {
-    "count": "count_change",
-    "money": "money_change",
-    "days": "days_change",
-    "rate": "points",
-}
+# Leads at risk listed in the printed funnel (all of them are in the Risks list).
+RISK_LEADS_SHOWN = 100
 
 
-def cell_kind(column, row):
-    """The kind of a cell of a comparison table: a column of kind ``row`` takes its row's
-    kind (a figure may be a count, an amount or a rate), ``change`` the matching change kind;
-    the other columns keep their own."""
-    if column["kind"] == "row":
-        return row["kind"]
-    if column["kind"] == "change":
-        return CHANGE_KINDS[row["kind"]]
-    return column["kind"]
+def _rate(numerator, denominator):
+    return (numerator or 0) / denominator if denominator else None
 
 
 class ReportFollowupFunnel(models.AbstractModel):
-    """The printed funnel: computes what the template lays out, among which the two views
-    of a period next to the period before: what happened in the period (activity) and how
-    far the leads that came in got (the cohort's KPIs)."""
+    """The printed funnel: computes what the template (PDF) and ``funnel_xlsx`` (XLSX) lay
+    out, from the rows of ``sales.followup.funnel.report`` and the pool's: the cohort of the
+    period (leads by lead date), what was closed in it, the two views of the period next to
+    the period before (what happened in the period and how far the leads that came in got),
+    and, with their columns (``funnel_columns``), each table of the report."""
 
     _name = "report.sales_followup_reports.report_followup_funnel"
     _description = "Follow-up Funnel Report"
@@ -56,8 +48,317 @@ class ReportFollowupFunnel(models.AbstractModel):
             "doc_model": Wizard._name,
             "docs": docs,
             "reports": [(doc, doc.get_report_data()) for doc in docs],
-            "cell_kind": cell_kind,
+            "cell_kind": funnel_columns.cell_kind,
         }
+
+    @api.model
+    def _report_data(self, wizard):
+        """The figures of the print dialog ``wizard``: those of ``_funnel_data`` for its
+        period's cohort, closed leads and pool, its filters, charts, and the comparison with
+        the period before (``_comparison_data``)."""
+        Funnel = self.env["sales.followup.funnel.report"]
+        with Funnel._jit_off():
+            domain = wizard._domain()
+            pool = self.env["sales.followup.pool.report"]._pool_figures(
+                wizard.date_from, wizard.date_to, wizard.team_ids.ids, wizard.user_ids.ids
+            )
+            data = Funnel.get_funnel_data(
+                domain, wizard.breakdown, closed_domain=wizard._closed_domain(), pool=pool
+            )
+            data["filters"] = {
+                "date_from": wizard.date_from,
+                "date_to": wizard.date_to,
+                "teams": ", ".join(wizard.team_ids.mapped("name")) or self.env._("All"),
+                "users": ", ".join(wizard.user_ids.mapped("name")) or self.env._("All"),
+            }
+            data["charts"] = self._funnel_charts(data, wizard.date_to, wizard._scope_domain())
+            data.update(self._comparison_data(wizard, data))
+        return data
+
+    @api.model
+    def _kpi_aggregates(self):
+        return [
+            "__count",
+            "assigned:sum",
+            "first_contact_tracked:sum",
+            "contacted:sum",
+            "first_contact_on_time:sum",
+            "converted:sum",
+            "lost:sum",
+            "won_revenue:sum",
+            "expected_revenue:sum",
+            "cycle_days:sum",
+            "cycle_count:sum",
+            "log_count:sum",
+            "unanswered_log_count:sum",
+            "logs_due:sum",
+            "logs_on_rhythm:sum",
+            "overdue_now:sum",
+        ]
+
+    @api.model
+    def _kpis_from_row(self, row):
+        """KPI dict from one read_group row of _kpi_aggregates() (in that order)."""
+        (
+            leads,
+            assigned,
+            tracked,
+            contacted,
+            on_time,
+            converted,
+            lost,
+            won_revenue,
+            expected_revenue,
+            cycle_days_sum,
+            cycle_count,
+            logs,
+            unanswered,
+            logs_due,
+            on_rhythm,
+            overdue,
+        ) = row
+        # PostgreSQL sums integers as numeric, which arrives as a float: counts back to int.
+        return {
+            "leads": int(leads or 0),
+            "assigned": int(assigned or 0),
+            "first_contact_tracked": int(tracked or 0),
+            "contacted": int(contacted or 0),
+            "first_contact_on_time": int(on_time or 0),
+            "converted": int(converted or 0),
+            "lost": int(lost or 0),
+            "won_revenue": won_revenue or 0.0,
+            "expected_revenue": expected_revenue or 0.0,
+            # The ORM turns an average over no value into 0: average by hand.
+            "cycle_days": _rate(cycle_days_sum, cycle_count),
+            "logs": int(logs or 0),
+            "unanswered_logs": int(unanswered or 0),
+            "logs_due": int(logs_due or 0),
+            "logs_on_rhythm": int(on_rhythm or 0),
+            "overdue_now": int(overdue or 0),
+            # Rates, None when their denominator is 0
+            "conversion_rate": _rate(converted, leads),
+            "first_contact_rate": _rate(on_time, tracked),
+            "on_rhythm_rate": _rate(on_rhythm, logs_due),
+        }
+
+    @api.model
+    def _funnel_data(self, domain, breakdown, closed_domain=None, pool=None):
+        """The figures of ``sales.followup.funnel.report.get_funnel_data`` (which checks its
+        arguments): the cohort's KPIs (``totals``), the stage funnel, the breakdown by
+        ``breakdown``, the lost reasons, the open risks and the leads at risk, the discipline
+        per salesperson, what was closed in the period (``closed``) and the pool, with the
+        columns of each table."""
+        _ = self.env._
+        Funnel = self.env["sales.followup.funnel.report"]
+        aggregates = self._kpi_aggregates()
+        totals = self._kpis_from_row(Funnel._read_group(domain, [], aggregates)[0])
+
+        # Stage funnel: a lead has reached every stage up to its current one. Every stage of the
+        # leads' pipelines is listed, those that hold no lead now included (leads went through
+        # them).
+        by_stage = Funnel._read_group(domain, ["stage_id"], ["__count"])
+        counts = {stage: count for stage, count in by_stage if stage}
+        team_ids = [team.id for (team,) in Funnel._read_group(domain, ["team_id"], []) if team]
+        stages = sorted(
+            set(counts)
+            | set(
+                self.env["crm.stage"].search(
+                    ["|", ("team_id", "=", False), ("team_id", "in", team_ids)]
+                )
+            )
+            if counts
+            else (),
+            key=lambda s: (s.sequence, s.id),
+        )
+        counts = {stage: counts.get(stage, 0) for stage in stages}
+        funnel, previous = [], None
+        for index, stage in enumerate(stages):
+            reached = sum(counts[later] for later in stages[index:])
+            funnel.append(
+                {
+                    "stage": stage.name,
+                    "current": counts[stage],
+                    "reached": reached,
+                    "step_rate": _rate(reached, previous) if previous is not None else None,
+                }
+            )
+            previous = reached
+
+        field = Funnel._fields[breakdown]
+        labels = dict(field._description_selection(self.env)) if field.type == "selection" else {}
+        breakdown_rows = []
+        for group, *values in Funnel._read_group(domain, [breakdown], aggregates):
+            label = labels.get(group) if labels else group.display_name
+            breakdown_rows.append({"label": label or None, **self._kpis_from_row(values)})
+        breakdown_rows.sort(key=lambda row: (-row["leads"], str(row["label"])))
+
+        lost_rows = Funnel._read_group(domain + [("lost", "=", 1)], ["lost_reason_id"], ["__count"])
+        lost_reasons = sorted(
+            (
+                {
+                    "label": reason.name if reason else None,
+                    "count": count,
+                    "share": _rate(count, totals["lost"]),
+                }
+                for reason, count in lost_rows
+            ),
+            key=lambda row: -row["count"],
+        )
+
+        lead_ids = Funnel._search(domain)
+        risk_rows = self.env["sales.followup.risk"]._read_group(
+            [("state", "=", "open"), ("lead_id", "in", lead_ids)], ["type_id"], ["__count"]
+        )
+        risks = sorted(
+            (
+                {"label": rtype.name, "severity": rtype.severity, "count": count}
+                for rtype, count in risk_rows
+            ),
+            key=lambda row: -row["count"],
+        )
+
+        pool_by_user = dict((pool or {}).get("by_user") or {})
+        no_pool_move = self.env["sales.followup.pool.report"]._pool_user_defaults()
+        discipline = []
+        for user, *values in Funnel._read_group(domain, ["user_id"], aggregates):
+            discipline.append(
+                {
+                    "label": user.name if user else None,
+                    **self._kpis_from_row(values),
+                    **pool_by_user.pop(user.id or False, no_pool_move),
+                }
+            )
+        # Salespeople with pool moves in the period but no lead in the cohort
+        no_cohort = self._kpis_from_row([0] * len(aggregates))
+        users = self.env["res.users"].browse([uid for uid in pool_by_user if uid])
+        names = {user.id: user.name for user in users}
+        for user_id, figures in pool_by_user.items():
+            discipline.append({"label": names.get(user_id), **no_cohort, **figures})
+        discipline.sort(key=lambda row: str(row["label"] or ""))
+
+        risk_leads, risk_leads_total = self._risk_lead_rows(lead_ids)
+        wizard_field = self.env["sales.followup.funnel.wizard"]._fields["breakdown"]
+        breakdown_label = dict(wizard_field._description_selection(self.env))[breakdown]
+        return {
+            "totals": totals,
+            "closed": self._closed_figures(closed_domain) if closed_domain is not None else None,
+            "funnel": funnel,
+            "breakdown_label": breakdown_label,
+            "breakdown_heading": _("By %(dimension)s", dimension=breakdown_label),
+            "breakdown": breakdown_rows,
+            "lost_reasons": lost_reasons,
+            "risks": risks,
+            "risk_leads": risk_leads,
+            "risk_leads_note": _(
+                "The %(shown)s most overdue of %(total)s leads at risk: the Follow-up Risks "
+                "list in Odoo has them all.",
+                shown=formatLang(self.env, len(risk_leads), digits=0),
+                total=formatLang(self.env, risk_leads_total, digits=0),
+            )
+            if risk_leads_total > len(risk_leads)
+            else None,
+            "discipline": discipline,
+            "pool": pool,
+            # One column specification per table, for the PDF and the XLSX
+            "funnel_columns": funnel_columns.funnel_columns(_),
+            "breakdown_columns": funnel_columns.breakdown_columns(_, breakdown_label),
+            "lost_reason_columns": funnel_columns.lost_reason_columns(_),
+            "risk_columns": funnel_columns.risk_columns(_),
+            "risk_lead_columns": funnel_columns.risk_lead_columns(_),
+            "discipline_columns": funnel_columns.discipline_columns(_),
+            "pool_columns": funnel_columns.pool_columns(_),
+        }
+
+    @api.model
+    def _closed_figures(self, domain):
+        """Won and lost in a period by closing date (``domain``): the event view of the
+        funnel."""
+        Funnel = self.env["sales.followup.funnel.report"]
+        won_count, won_revenue = Funnel._read_group(
+            domain + [("converted", "=", 1)], [], ["__count", "won_revenue:sum"]
+        )[0]
+        lost_rows = Funnel._read_group(domain + [("lost", "=", 1)], ["lost_reason_id"], ["__count"])
+        lost = sum(count for _reason, count in lost_rows)
+        return {
+            "won": int(won_count or 0),
+            "won_revenue": won_revenue or 0.0,
+            "lost": lost,
+            "lost_reasons": sorted(
+                (
+                    {
+                        "label": reason.name if reason else None,
+                        "count": count,
+                        "share": _rate(count, lost),
+                    }
+                    for reason, count in lost_rows
+                ),
+                key=lambda row: (-row["count"], str(row["label"] or "")),
+            ),
+        }
+
+    @api.model
+    def _risk_lead_rows(self, lead_ids, limit=None):
+        """The leads of ``lead_ids`` with an open risk, most overdue first, then the largest:
+        customer, lead, its open risks, expected revenue, days its follow-up is overdue (0 when
+        it is not) and salesperson; the first ``limit`` of them (a printed list of thousands
+        helps nobody: the Follow-up Risks list in Odoo has them all), and how many there are in all.
+        Chosen in one query, whatever the number of leads at risk."""
+        limit = limit or RISK_LEADS_SHOWN
+        today = fields.Date.context_today(self)
+        self.env["crm.lead"].flush_model(
+            ["followup_next_date", "expected_revenue", "name", "followup_code"]
+        )
+        self.env["sales.followup.risk"].flush_model(["lead_id", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                -- The leads at risk first, then only they are sorted (not all the leads).
+                WITH at_risk AS MATERIALIZED (
+                    SELECT lead.id,
+                           GREATEST(%(today)s::date - lead.followup_next_date, 0) AS overdue,
+                           lead.expected_revenue, lead.name, lead.followup_code
+                      FROM crm_lead lead
+                     WHERE lead.id IN %(lead_ids)s
+                       AND EXISTS (SELECT 1 FROM sales_followup_risk risk
+                                    WHERE risk.lead_id = lead.id AND risk.state = 'open')
+                )
+                SELECT id, count(*) OVER ()
+                  FROM at_risk
+              ORDER BY overdue DESC, expected_revenue DESC NULLS LAST, name, followup_code
+                 LIMIT %(limit)s
+                """,
+                lead_ids=lead_ids.subselect(),
+                today=today,
+                limit=limit,
+            )
+        )
+        found = self.env.cr.fetchall()
+        total = found[0][1] if found else 0
+        leads = self.env["crm.lead"].browse([lead_id for lead_id, _total in found])
+        risks_of = defaultdict(list)
+        for risk in self.env["sales.followup.risk"].search(
+            [("state", "=", "open"), ("lead_id", "in", leads.ids)]
+        ):
+            risks_of[risk.lead_id.id].append(risk.id)
+        Risk = self.env["sales.followup.risk"]
+        rows = []
+        for lead in leads:
+            due = lead.followup_next_date
+            rows.append(
+                {
+                    "customer": lead.partner_id.display_name or lead.partner_name or None,
+                    "lead": " ".join(filter(None, [lead.name, lead.followup_code])),
+                    "risks": ", ".join(
+                        Risk.browse(risks_of[lead.id]).sorted("severity").type_id.mapped("name")
+                    ),
+                    "amount": lead.expected_revenue,
+                    "currency": lead.company_currency,
+                    "days_overdue": (today - due).days if due and due < today else 0,
+                    "salesperson": lead.user_id.name or None,
+                }
+            )
+        rows.sort(key=lambda row: (-row["days_overdue"], -row["amount"], row["lead"]))
+        return rows, total
 
     @api.model
     def _activity_figures(self, date_from, date_to, team_ids=(), user_ids=()):
@@ -128,7 +429,7 @@ class ReportFollowupFunnel(models.AbstractModel):
             "logs_due": logs_due,
             "logs_on_rhythm": logs_on_rhythm,
             "on_rhythm_rate": _rate(logs_on_rhythm, logs_due),
-            "closed": Funnel._closed_figures(closed_domain),
+            "closed": self._closed_figures(closed_domain),
             "risks_raised": risks_raised,
             "risks_resolved": risks_resolved,
             "claims": sum(figures["claims"] for figures in by_user.values()),
@@ -136,19 +437,29 @@ class ReportFollowupFunnel(models.AbstractModel):
         }
 
     @api.model
-    def _comparison_columns(self):
-        """The columns of a table comparing a period with the one before, for the PDF and the
-        XLSX: the figure, its value in this period and in the previous one (of the row's
-        kind), the change (signed; in points for a rate) and the change in percent of the
-        previous value (not for rates)."""
-        _ = self.env._
-        return [
-            {"key": "label", "title": _("Figure"), "kind": "label", "empty": ""},
-            {"key": "current", "title": _("This period"), "kind": "row"},
-            {"key": "previous", "title": _("Previous period"), "kind": "row"},
-            {"key": "change", "title": _("Change"), "kind": "change"},
-            {"key": "change_pct", "title": _("Change %"), "kind": "rate_change"},
+    def _comparison_data(self, wizard, data):
+        """The period of ``wizard`` next to the one before: what happened in each (activity)
+        and the headline KPIs of each one's cohort (the period's are ``data``'s)."""
+        Funnel = self.env["sales.followup.funnel.report"]
+        date_from, date_to = previous_period(wizard.date_from, wizard.date_to)
+        teams, users = wizard.team_ids.ids, wizard.user_ids.ids
+        previous_domain = [
+            ("start_date", ">=", date_from),
+            ("start_date", "<=", date_to),
+            *wizard._scope_domain(),
         ]
+        previous_totals = self._kpis_from_row(
+            Funnel._read_group(previous_domain, [], self._kpi_aggregates())[0]
+        )
+        return {
+            "previous": {"date_from": date_from, "date_to": date_to, "totals": previous_totals},
+            "comparison_columns": funnel_columns.comparison_columns(self.env._),
+            "activity": self._activity_rows(
+                self._activity_figures(wizard.date_from, wizard.date_to, teams, users),
+                self._activity_figures(date_from, date_to, teams, users),
+            ),
+            "kpi_rows": self._cohort_kpi_rows(data["totals"], previous_totals),
+        }
 
     @api.model
     def _comparison_row(self, label, kind, current, previous):
@@ -178,19 +489,12 @@ class ReportFollowupFunnel(models.AbstractModel):
         _ = self.env._
         rows = [
             self._comparison_row(label, kind, current[key], previous[key])
-            for key, label, kind in (
-                ("new_leads", _("New leads (by lead date)"), "count"),
-                ("contacts", _("Contacts logged"), "count"),
-                ("on_rhythm_rate", _("On-rhythm rate of the contacts"), "rate"),
-            )
+            for key, label, kind in funnel_columns.activity_rows(_)
         ]
         now, before = current["closed"], previous["closed"]
         rows += [
-            self._comparison_row(_("Won (by closing date)"), "count", now["won"], before["won"]),
-            self._comparison_row(
-                _("Won value (by closing date)"), "money", now["won_revenue"], before["won_revenue"]
-            ),
-            self._comparison_row(_("Lost (by closing date)"), "count", now["lost"], before["lost"]),
+            self._comparison_row(label, kind, now[key], before[key])
+            for key, label, kind in funnel_columns.closed_activity_rows(_)
         ]
         # Each lost reason of either period, the most frequent of this period first.
         reasons = {}
@@ -202,38 +506,19 @@ class ReportFollowupFunnel(models.AbstractModel):
         ):
             rows.append(
                 self._comparison_row(
-                    _("Lost: %(reason)s", reason=label or _("No reason given")),
-                    "count",
-                    count,
-                    count_before,
+                    funnel_columns.lost_reason_label(_, label), "count", count, count_before
                 )
             )
         rows += [
-            self._comparison_row(label, "count", current[key], previous[key])
-            for key, label in (
-                ("risks_raised", _("Risks raised")),
-                ("risks_resolved", _("Risks resolved")),
-                ("claims", _("Pool claims")),
-                ("reclaims", _("Pool reclaims")),
-            )
+            self._comparison_row(label, kind, current[key], previous[key])
+            for key, label, kind in funnel_columns.risk_and_pool_activity_rows(_)
         ]
         return rows
 
     @api.model
     def _cohort_kpi_rows(self, totals, previous_totals):
         """The headline KPIs of the cohort next to the previous period's cohort."""
-        _ = self.env._
         return [
             self._comparison_row(label, kind, totals[key], previous_totals[key])
-            for key, label, kind in (
-                ("leads", _("New leads"), "count"),
-                ("contacted", _("Contacted"), "count"),
-                ("converted", _("Converted"), "count"),
-                ("lost", _("Lost"), "count"),
-                ("conversion_rate", _("Conversion rate"), "rate"),
-                ("cycle_days", _("Average cycle days"), "days"),
-                ("won_revenue", _("Won revenue"), "money"),
-                ("first_contact_rate", _("First contact in window rate"), "rate"),
-                ("on_rhythm_rate", _("On-rhythm follow-up rate"), "rate"),
-            )
+            for key, label, kind in funnel_columns.cohort_kpi_rows(self.env._)
         ]

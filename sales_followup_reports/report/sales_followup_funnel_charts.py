@@ -7,15 +7,15 @@ from odoo import api, fields, models
 from ..tools import charts
 
 
-class SalesFollowupFunnelReport(models.Model):
-    """The funnel report's charts: the weekly trend's figures and the SVG pictures of the
+class ReportFollowupFunnel(models.AbstractModel):
+    """The printed funnel's charts: the weekly trend's figures and the SVG pictures of the
     report's figures (drawn by ``tools.charts``)."""
 
-    _inherit = "sales.followup.funnel.report"
+    _inherit = "report.sales_followup_reports.report_followup_funnel"
 
     @api.model
     def _funnel_charts(self, data, date_to, scope_domain, weeks=12):
-        """The charts of the printable funnel, from the figures of ``get_funnel_data``
+        """The charts of the printable funnel, from the figures of ``_funnel_data``
         (``data``): the stage funnel, the lost reasons and the trend of the ``weeks`` ISO
         weeks ending with ``date_to``, within ``scope_domain`` (teams, salespeople)."""
         _ = self.env._
@@ -68,41 +68,46 @@ class SalesFollowupFunnelReport(models.Model):
         first, after = mondays[0], date_to + datetime.timedelta(days=1)
         start, end = self._trend_utc(first), self._trend_utc(after)
 
+        Funnel = self.env["sales.followup.funnel.report"]
+
         def by_week(rows):
             """{position of the week: (values...)} from (ISO week number, values...) rows."""
             return {index[int(week)]: values for week, *values in rows if int(week) in index}
 
-        new_leads = by_week(
-            self._read_group(
-                [("start_date", ">=", first), ("start_date", "<", after), *scope_domain],
-                ["start_date:iso_week_number"],
-                ["__count"],
+        with Funnel._jit_off():
+            new_leads = by_week(
+                Funnel._read_group(
+                    [("start_date", ">=", first), ("start_date", "<", after), *scope_domain],
+                    ["start_date:iso_week_number"],
+                    ["__count"],
+                )
             )
-        )
-        won = by_week(
-            self._read_group(
+            won = by_week(
+                Funnel._read_group(
+                    [
+                        ("converted", "=", 1),
+                        ("date_closed", ">=", start),
+                        ("date_closed", "<", end),
+                        *scope_domain,
+                    ],
+                    ["date_closed:iso_week_number"],
+                    ["won_revenue:sum"],
+                )
+            )
+            # The logs of the leads the funnel keeps for the same filters and record rules
+            # (the leads' subquery is a plain scan of crm_lead), those of lost (archived) leads
+            # too.
+            logs = self.env["sales.followup.log"]._read_group(
                 [
-                    ("converted", "=", 1),
-                    ("date_closed", ">=", start),
-                    ("date_closed", "<", end),
-                    *scope_domain,
+                    ("lead_id", "in", Funnel._search(scope_domain)),
+                    ("date", ">=", start),
+                    ("date", "<", end),
                 ],
-                ["date_closed:iso_week_number"],
-                ["won_revenue:sum"],
+                ["date:iso_week_number", "on_rhythm"],
+                ["__count", "due_date:count"],
             )
-        )
-        # The logs of the leads the funnel keeps for the same filters and record rules (the
-        # leads' subquery is a plain scan of crm_lead), those of lost (archived) leads too.
         contacts, due, on_rhythm = [0] * weeks, [0] * weeks, [0] * weeks
-        for week, flag, count, with_due in self.env["sales.followup.log"]._read_group(
-            [
-                ("lead_id", "in", self._search(scope_domain)),
-                ("date", ">=", start),
-                ("date", "<", end),
-            ],
-            ["date:iso_week_number", "on_rhythm"],
-            ["__count", "due_date:count"],
-        ):
+        for week, flag, count, with_due in logs:
             if int(week) not in index:
                 continue
             position = index[int(week)]

@@ -1,31 +1,28 @@
-from collections import defaultdict
+from contextlib import contextmanager
+
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
-from odoo.tools import SQL, formatLang
+from odoo.tools import SQL
 
 from odoo.addons.sales_followup.models.crm_lead import (
     FOLLOWUP_GRADES,
     FOLLOWUP_ORIGINS,
     FOLLOWUP_STATUSES,
 )
-from odoo.addons.sales_followup.models.res_config_settings import (
-    FOLLOWUP_SETTING_BOUNDS,
-    FOLLOWUP_SETTING_DEFAULTS,
-)
 from odoo.addons.sales_followup.tools.input_check import is_id, shown
 
 # Dimensions the printable report can break the funnel down by: the choices of the print
 # wizard's "Break Down By" field, whose selection translates the labels.
-# Leads at risk listed in the printed funnel (all of them are in the Risks list).
-RISK_LEADS_SHOWN = 100
-
 BREAKDOWNS = {
     "source_id": "Source",
     "industry_id": "Industry",
     "user_id": "Salesperson",
     "grade": "Grade",
 }
+# The cursor's mark of a block of statements that run without JIT compilation (_jit_off).
+JIT_BLOCK = "sales_followup_reports.jit_off"
 
 
 class SalesFollowupFunnelReport(models.Model):
@@ -218,19 +215,20 @@ class SalesFollowupFunnelReport(models.Model):
     )
 
     def init(self):
+        # The rows are the model's query (``_table_query``), read where they are used: the SQL
+        # view that earlier versions kept goes, so that it holds no column of the leads.
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._query(),
-            )
-        )
 
     # ------------------------------------------------------------
-    # The view's query, in parts another module can extend (like sale.report): add a column
-    # with ``SQL("%s, lead.x AS x", super()._select())`` and a field of the same name.
+    # The rows' query, in parts another module extends (like sale.report): a column of its own
+    # is a field of the same name and its SQL expression in ``_select_additional_fields``.
+    # PostgreSQL plans the query inlined in each read, so that the read's filters and groups
+    # reach the leads' table (a read that keeps a quarter reads the logs of that quarter only).
     # ------------------------------------------------------------
+
+    @property
+    def _table_query(self):
+        return self._query()
 
     def _query(self):
         where, group_by = self._where(), self._group_by()
@@ -242,19 +240,21 @@ class SalesFollowupFunnelReport(models.Model):
             SQL(" GROUP BY %s", group_by) if group_by else SQL(),
         )
 
+    def _select_additional_fields(self):
+        """Columns another module adds: {field name: its SQL expression (``SQL``) over the
+        tables of ``_from``: ``lead`` (crm_lead), ``partner`` (its res_partner) and ``logs``
+        (its follow-up logs' aggregate)}."""
+        return {}
+
+    def _today(self):
+        """Today in the user's time zone: a parameter of the query, never the database's
+        clock, so that the figures follow the day the caller (and a test) lives in."""
+        return fields.Date.context_today(self)
+
     def _first_contact_window(self):
-        """The first-contact window in hours, read from the settings when the view is queried;
+        """The first-contact window in hours, read from the settings when the rows are read;
         a stored value that is not a number within the setting's bounds gives the default."""
-        low, high = FOLLOWUP_SETTING_BOUNDS["first_contact_hours"]
-        return SQL(
-            """COALESCE((SELECT CASE WHEN value ~ '^[0-9]{1,6}$'
-                                      AND value::int BETWEEN %s AND %s THEN value::int END
-                           FROM ir_config_parameter
-                          WHERE key = 'sales_followup.first_contact_hours'), %s)""",
-            low,
-            high,
-            FOLLOWUP_SETTING_DEFAULTS["first_contact_hours"],
-        )
+        return self.env["sales.followup.settings"]._sql_int("first_contact_hours")
 
     def _lead_state(self):
         """SQL expressions of a lead (``lead``) the columns share, by name: ``is_won``,
@@ -299,9 +299,9 @@ class SalesFollowupFunnelReport(models.Model):
         }
 
     def _select(self):
-        """The view's columns: one row per lead (``lead``), with its partner's industry and
-        its logs' aggregate (``logs``, see ``_from``)."""
-        return SQL(
+        """The columns: one row per lead (``lead``), with its partner's industry and its
+        logs' aggregate (``logs``, see ``_from``), then ``_select_additional_fields``."""
+        columns = SQL(
             """
                    lead.id AS id,
                    lead.id AS lead_id,
@@ -354,7 +354,7 @@ class SalesFollowupFunnelReport(models.Model):
                    (lead.active AND lead.followup_status IN ('in_progress', 'converted')
                     -- a postponed follow-up stays late from its original due date
                     AND COALESCE(lead.followup_postponed_from, lead.followup_next_date)
-                        < CURRENT_DATE)::int AS overdue_now,
+                        < %(today)s)::int AS overdue_now,
                    -- Rates as averages over the rows that make their denominator: a 0/1
                    -- value on those rows, NULL (ignored by AVG) on the others.
                    %(is_won)s::int::float AS conversion_rate,
@@ -362,8 +362,14 @@ class SalesFollowupFunnelReport(models.Model):
                    -- The lead's own rate; grouped, its logs weigh (see _read_group_select).
                    logs.logs_on_rhythm::float / NULLIF(logs.logs_due, 0) AS on_rhythm_rate
             """,
+            today=self._today(),
             **self._lead_state(),
         )
+        additional = [
+            SQL("%s AS %s", expression, SQL.identifier(name))
+            for name, expression in self._select_additional_fields().items()
+        ]
+        return SQL(", ").join([columns, *additional])
 
     def _from(self):
         return SQL(
@@ -408,34 +414,60 @@ class SalesFollowupFunnelReport(models.Model):
     def _read_group(
         self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
     ):
-        # The per-lead log aggregate makes PostgreSQL's cost estimate high enough to trigger
-        # JIT compilation, which takes longer (about 80 ms) than the query itself on 100,000
-        # leads. The setting only lasts until the end of this (read-only) transaction.
-        self.env.cr.execute("SET LOCAL jit = off")
-        # Groups ordered by their many2one values (the pivot's order: stages in pipeline order,
-        # salespeople by name) are sorted after the query: ordering in SQL joins the stages,
-        # users and partners to every lead row and groups by their names, which costs more
-        # than the aggregate itself.
-        groupby = list(groupby)
-        sorted_by = self._read_group_m2o_order(groupby, order) if not (offset or limit) else None
-        if sorted_by is None:
-            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
-        rows = super()._read_group(domain, groupby, aggregates, having)
-        ranks = [
-            self._read_group_m2o_ranks(
-                self._fields[groupby[index]].comodel_name,
-                {row[index].id for row in rows if row[index]},
+        with self._jit_off():
+            # Groups ordered by their many2one values (the pivot's order: stages in pipeline
+            # order, salespeople by name) are sorted after the query: ordering in SQL joins the
+            # stages, users and partners to every lead row and groups by their names, which
+            # costs more than the aggregate itself.
+            groupby = list(groupby)
+            sorted_by = (
+                self._read_group_m2o_order(groupby, order) if not (offset or limit) else None
             )
-            for index in sorted_by
-        ]
-        # Empty values last, as PostgreSQL sorts NULL in ascending order.
-        rows.sort(
-            key=lambda row: tuple(
-                rank.get(row[index].id, len(rank))
-                for index, rank in zip(sorted_by, ranks, strict=True)
+            if sorted_by is None:
+                return super()._read_group(
+                    domain, groupby, aggregates, having, offset, limit, order
+                )
+            rows = super()._read_group(domain, groupby, aggregates, having)
+            ranks = [
+                self._read_group_m2o_ranks(
+                    self._fields[groupby[index]].comodel_name,
+                    {row[index].id for row in rows if row[index]},
+                )
+                for index in sorted_by
+            ]
+            # Empty values last, as PostgreSQL sorts NULL in ascending order.
+            rows.sort(
+                key=lambda row: tuple(
+                    rank.get(row[index].id, len(rank))
+                    for index, rank in zip(sorted_by, ranks, strict=True)
+                )
             )
-        )
-        return rows
+            return rows
+
+    @contextmanager
+    def _jit_off(self):
+        """PostgreSQL's JIT compilation off for the statements of the block, as it was after.
+
+        The per-lead log aggregate makes PostgreSQL's cost estimate high enough to trigger JIT
+        compilation, which takes longer (about 80 ms) than the query itself on 100,000 leads.
+        Blocks nest: the outermost one turns it off and back (a printed report's reads share
+        one block)."""
+        cr = self.env.cr
+        if cr.cache.get(JIT_BLOCK):
+            yield
+            return
+        cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+        previous = cr.fetchone()[0]
+        cr.cache[JIT_BLOCK] = True
+        try:
+            yield
+        finally:
+            cr.cache.pop(JIT_BLOCK, None)
+            # A failed statement leaves nothing to restore: its transaction is rolled back,
+            # and the setting (local to it) with it.
+            failed = cr.connection.info.transaction_status == TRANSACTION_STATUS_INERROR
+            if previous != "off" and not failed:
+                cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
 
     @api.model
     def _read_group_m2o_order(self, groupby, order):
@@ -468,74 +500,8 @@ class SalesFollowupFunnelReport(models.Model):
         return {record_id: position for position, record_id in enumerate(ordered.ids)}
 
     # ------------------------------------------------------------
-    # KPIs (one definition, used by the PDF and the XLSX)
+    # The printed funnel's figures, over RPC (the report computes them)
     # ------------------------------------------------------------
-
-    @api.model
-    def _kpi_aggregates(self):
-        return [
-            "__count",
-            "assigned:sum",
-            "first_contact_tracked:sum",
-            "contacted:sum",
-            "first_contact_on_time:sum",
-            "converted:sum",
-            "lost:sum",
-            "won_revenue:sum",
-            "expected_revenue:sum",
-            "cycle_days:sum",
-            "cycle_count:sum",
-            "log_count:sum",
-            "unanswered_log_count:sum",
-            "logs_due:sum",
-            "logs_on_rhythm:sum",
-            "overdue_now:sum",
-        ]
-
-    @api.model
-    def _kpis_from_row(self, row):
-        """KPI dict from one read_group row of _kpi_aggregates() (in that order)."""
-        (
-            leads,
-            assigned,
-            tracked,
-            contacted,
-            on_time,
-            converted,
-            lost,
-            won_revenue,
-            expected_revenue,
-            cycle_days_sum,
-            cycle_count,
-            logs,
-            unanswered,
-            logs_due,
-            on_rhythm,
-            overdue,
-        ) = row
-        # PostgreSQL sums integers as numeric, which arrives as a float: counts back to int.
-        return {
-            "leads": int(leads or 0),
-            "assigned": int(assigned or 0),
-            "first_contact_tracked": int(tracked or 0),
-            "contacted": int(contacted or 0),
-            "first_contact_on_time": int(on_time or 0),
-            "converted": int(converted or 0),
-            "lost": int(lost or 0),
-            "won_revenue": won_revenue or 0.0,
-            "expected_revenue": expected_revenue or 0.0,
-            # The ORM turns an average over no value into 0: average by hand.
-            "cycle_days": _rate(cycle_days_sum, cycle_count),
-            "logs": int(logs or 0),
-            "unanswered_logs": int(unanswered or 0),
-            "logs_due": int(logs_due or 0),
-            "logs_on_rhythm": int(on_rhythm or 0),
-            "overdue_now": int(overdue or 0),
-            # Rates, None when their denominator is 0
-            "conversion_rate": _rate(converted, leads),
-            "first_contact_rate": _rate(on_time, tracked),
-            "on_rhythm_rate": _rate(on_rhythm, logs_due),
-        }
 
     @api.model
     @api.readonly
@@ -545,6 +511,7 @@ class SalesFollowupFunnelReport(models.Model):
         leads by closing date, whenever they came in); with ``pool`` (the pool figures of the
         period, see ``sales.followup.pool.report._pool_figures``), the pool and each
         salesperson's claims, reclaims, releases and reclaim rate in the discipline table.
+        See ``report.sales_followup_reports.report_followup_funnel._funnel_data``.
 
         Only reads: called over RPC, it runs on a database replica when there is one."""
         self._input_check_domain(domain, self.env._("Leads"))
@@ -565,289 +532,8 @@ class SalesFollowupFunnelReport(models.Model):
                     allowed=", ".join(BREAKDOWNS),
                 )
             )
-        aggregates = self._kpi_aggregates()
-        totals = self._kpis_from_row(self._read_group(domain, [], aggregates)[0])
-
-        # Stage funnel: a lead has reached every stage up to its current one. Every stage of the
-        # leads' pipelines is listed, those that hold no lead now included (leads went through
-        # them).
-        by_stage = self._read_group(domain, ["stage_id"], ["__count"])
-        counts = {stage: count for stage, count in by_stage if stage}
-        team_ids = [team.id for (team,) in self._read_group(domain, ["team_id"], []) if team]
-        stages = sorted(
-            set(counts)
-            | set(
-                self.env["crm.stage"].search(
-                    ["|", ("team_id", "=", False), ("team_id", "in", team_ids)]
-                )
-            )
-            if counts
-            else (),
-            key=lambda s: (s.sequence, s.id),
-        )
-        counts = {stage: counts.get(stage, 0) for stage in stages}
-        funnel, previous = [], None
-        for index, stage in enumerate(stages):
-            reached = sum(counts[later] for later in stages[index:])
-            funnel.append(
-                {
-                    "stage": stage.name,
-                    "current": counts[stage],
-                    "reached": reached,
-                    "step_rate": _rate(reached, previous) if previous is not None else None,
-                }
-            )
-            previous = reached
-
-        field = self._fields[breakdown]
-        labels = dict(field._description_selection(self.env)) if field.type == "selection" else {}
-        breakdown_rows = []
-        for group, *values in self._read_group(domain, [breakdown], aggregates):
-            label = labels.get(group) if labels else group.display_name
-            breakdown_rows.append({"label": label or None, **self._kpis_from_row(values)})
-        breakdown_rows.sort(key=lambda row: (-row["leads"], str(row["label"])))
-
-        lost_rows = self._read_group(domain + [("lost", "=", 1)], ["lost_reason_id"], ["__count"])
-        lost_reasons = sorted(
-            (
-                {
-                    "label": reason.name if reason else None,
-                    "count": count,
-                    "share": _rate(count, totals["lost"]),
-                }
-                for reason, count in lost_rows
-            ),
-            key=lambda row: -row["count"],
-        )
-
-        lead_ids = self._search(domain)
-        risk_rows = self.env["sales.followup.risk"]._read_group(
-            [("state", "=", "open"), ("lead_id", "in", lead_ids)], ["type_id"], ["__count"]
-        )
-        risks = sorted(
-            (
-                {"label": rtype.name, "severity": rtype.severity, "count": count}
-                for rtype, count in risk_rows
-            ),
-            key=lambda row: -row["count"],
-        )
-
-        pool_by_user = dict((pool or {}).get("by_user") or {})
-        no_pool_move = self.env["sales.followup.pool.report"]._pool_user_defaults()
-        discipline = []
-        for user, *values in self._read_group(domain, ["user_id"], aggregates):
-            discipline.append(
-                {
-                    "label": user.name if user else None,
-                    **self._kpis_from_row(values),
-                    **pool_by_user.pop(user.id or False, no_pool_move),
-                }
-            )
-        # Salespeople with pool moves in the period but no lead in the cohort
-        no_cohort = self._kpis_from_row([0] * len(aggregates))
-        users = self.env["res.users"].browse([uid for uid in pool_by_user if uid])
-        names = {user.id: user.name for user in users}
-        for user_id, figures in pool_by_user.items():
-            discipline.append({"label": names.get(user_id), **no_cohort, **figures})
-        discipline.sort(key=lambda row: str(row["label"] or ""))
-
-        risk_leads, risk_leads_total = self._risk_lead_rows(lead_ids)
-        wizard_field = self.env["sales.followup.funnel.wizard"]._fields["breakdown"]
-        breakdown_label = dict(wizard_field._description_selection(self.env))[breakdown]
-        return {
-            "totals": totals,
-            "closed": self._closed_figures(closed_domain) if closed_domain is not None else None,
-            "funnel": funnel,
-            "breakdown_label": breakdown_label,
-            "breakdown_heading": self.env._("By %(dimension)s", dimension=breakdown_label),
-            "breakdown": breakdown_rows,
-            "lost_reasons": lost_reasons,
-            "risks": risks,
-            "risk_leads": risk_leads,
-            "risk_leads_note": self.env._(
-                "The %(shown)s most overdue of %(total)s leads at risk: the Follow-up Risks "
-                "list in Odoo has them all.",
-                shown=formatLang(self.env, len(risk_leads), digits=0),
-                total=formatLang(self.env, risk_leads_total, digits=0),
-            )
-            if risk_leads_total > len(risk_leads)
-            else None,
-            "discipline": discipline,
-            # One column specification per table, for the PDF and the XLSX
-            "funnel_columns": self._funnel_columns(),
-            "breakdown_columns": self._breakdown_columns(breakdown_label),
-            "lost_reason_columns": self._lost_reason_columns(),
-            "risk_columns": self._risk_columns(),
-            "discipline_columns": self._discipline_columns(),
-            "pool": pool,
-            "pool_columns": self.env["sales.followup.pool.report"]._pool_columns(),
-        }
-
-    @api.model
-    def _discipline_columns(self):
-        """The columns of the discipline table, in order: one specification for the PDF and
-        the XLSX. ``kind``: label (with the text of an empty value), count, rate, days or money
-        (in the company's currency)."""
-        _ = self.env._
-        return [
-            {"key": "label", "title": _("Salesperson"), "kind": "label", "empty": _("Unassigned")},
-            {"key": "leads", "title": _("Leads"), "kind": "count"},
-            {"key": "contacted", "title": _("Contacted"), "kind": "count"},
-            {
-                "key": "first_contact_rate",
-                "title": _("First contact in window rate"),
-                "kind": "rate",
-            },
-            {"key": "logs", "title": _("Follow-ups"), "kind": "count"},
-            {"key": "on_rhythm_rate", "title": _("On-rhythm rate"), "kind": "rate"},
-            {"key": "unanswered_logs", "title": _("Unanswered"), "kind": "count"},
-            {"key": "overdue_now", "title": _("Overdue now"), "kind": "count"},
-            {"key": "claims", "title": _("Claims"), "kind": "count"},
-            {"key": "releases", "title": _("Releases"), "kind": "count"},
-            {"key": "reclaims", "title": _("Reclaims"), "kind": "count"},
-            {"key": "reclaim_rate", "title": _("Reclaim rate"), "kind": "rate"},
-        ]
-
-    @api.model
-    def _funnel_columns(self):
-        """The columns of the stage funnel table, like ``_discipline_columns``."""
-        _ = self.env._
-        return [
-            {"key": "stage", "title": _("Stage"), "kind": "label", "empty": ""},
-            {"key": "current", "title": _("Now in stage"), "kind": "count"},
-            {"key": "reached", "title": _("Reached"), "kind": "count"},
-            {"key": "step_rate", "title": _("Step conversion"), "kind": "rate"},
-        ]
-
-    @api.model
-    def _breakdown_columns(self, label):
-        """The columns of the breakdown table, headed by the dimension's ``label``."""
-        _ = self.env._
-        return [
-            {"key": "label", "title": label, "kind": "label", "empty": _("None")},
-            {"key": "leads", "title": _("Leads"), "kind": "count"},
-            {"key": "contacted", "title": _("Contacted"), "kind": "count"},
-            {"key": "converted", "title": _("Converted"), "kind": "count"},
-            {"key": "lost", "title": _("Lost"), "kind": "count"},
-            {"key": "conversion_rate", "title": _("Conversion rate"), "kind": "rate"},
-            {"key": "cycle_days", "title": _("Average cycle days"), "kind": "days"},
-            {"key": "won_revenue", "title": _("Won revenue"), "kind": "money"},
-        ]
-
-    @api.model
-    def _lost_reason_columns(self):
-        _ = self.env._
-        return [
-            {
-                "key": "label",
-                "title": _("Lost reason"),
-                "kind": "label",
-                "empty": _("No reason given"),
-            },
-            {"key": "count", "title": _("Leads"), "kind": "count"},
-            {"key": "share", "title": _("Share"), "kind": "rate"},
-        ]
-
-    @api.model
-    def _risk_columns(self):
-        _ = self.env._
-        return [
-            {"key": "label", "title": _("Risk"), "kind": "label", "empty": ""},
-            {"key": "count", "title": _("Open"), "kind": "count"},
-        ]
-
-    @api.model
-    def _closed_figures(self, domain):
-        """Won and lost in a period by closing date: the event view of the funnel."""
-        won_count, won_revenue = self._read_group(
-            domain + [("converted", "=", 1)], [], ["__count", "won_revenue:sum"]
-        )[0]
-        lost_rows = self._read_group(domain + [("lost", "=", 1)], ["lost_reason_id"], ["__count"])
-        lost = sum(count for _reason, count in lost_rows)
-        return {
-            "won": int(won_count or 0),
-            "won_revenue": won_revenue or 0.0,
-            "lost": lost,
-            "lost_reasons": sorted(
-                (
-                    {
-                        "label": reason.name if reason else None,
-                        "count": count,
-                        "share": _rate(count, lost),
-                    }
-                    for reason, count in lost_rows
-                ),
-                key=lambda row: (-row["count"], str(row["label"] or "")),
-            ),
-        }
-
-    @api.model
-    def _risk_lead_rows(self, lead_ids, limit=None):
-        """The leads of ``lead_ids`` with an open risk, most overdue first, then the largest:
-        customer, lead, its open risks, expected revenue, days its follow-up is overdue (0 when
-        it is not) and salesperson; the first ``limit`` of them (a printed list of thousands
-        helps nobody: the Follow-up Risks list in Odoo has them all), and how many there are in all.
-        Chosen in one query, whatever the number of leads at risk."""
-        limit = limit or RISK_LEADS_SHOWN
-        today = fields.Date.context_today(self)
-        self.env["crm.lead"].flush_model(
-            ["followup_next_date", "expected_revenue", "name", "followup_code"]
-        )
-        self.env["sales.followup.risk"].flush_model(["lead_id", "state"])
-        self.env.cr.execute(
-            SQL(
-                """
-                -- The leads at risk first, then only they are sorted (not all the leads).
-                WITH at_risk AS MATERIALIZED (
-                    SELECT lead.id,
-                           GREATEST(%(today)s::date - lead.followup_next_date, 0) AS overdue,
-                           lead.expected_revenue, lead.name, lead.followup_code
-                      FROM crm_lead lead
-                     WHERE lead.id IN %(lead_ids)s
-                       AND EXISTS (SELECT 1 FROM sales_followup_risk risk
-                                    WHERE risk.lead_id = lead.id AND risk.state = 'open')
-                )
-                SELECT id, count(*) OVER ()
-                  FROM at_risk
-              ORDER BY overdue DESC, expected_revenue DESC NULLS LAST, name, followup_code
-                 LIMIT %(limit)s
-                """,
-                lead_ids=lead_ids.subselect(),
-                today=today,
-                limit=limit,
-            )
-        )
-        found = self.env.cr.fetchall()
-        total = found[0][1] if found else 0
-        leads = self.env["crm.lead"].browse([lead_id for lead_id, _total in found])
-        risks_of = defaultdict(list)
-        for risk in self.env["sales.followup.risk"].search(
-            [("state", "=", "open"), ("lead_id", "in", leads.ids)]
-        ):
-            risks_of[risk.lead_id.id].append(risk.id)
-        Risk = self.env["sales.followup.risk"]
-        rows = []
-        for lead in leads:
-            due = lead.followup_next_date
-            rows.append(
-                {
-                    "customer": lead.partner_id.display_name or lead.partner_name or None,
-                    "lead": " ".join(filter(None, [lead.name, lead.followup_code])),
-                    "risks": ", ".join(
-                        Risk.browse(risks_of[lead.id]).sorted("severity").type_id.mapped("name")
-                    ),
-                    "amount": lead.expected_revenue,
-                    "currency": lead.company_currency,
-                    "days_overdue": (today - due).days if due and due < today else 0,
-                    "salesperson": lead.user_id.name or None,
-                }
-            )
-        rows.sort(key=lambda row: (-row["days_overdue"], -row["amount"], row["lead"]))
-        return rows, total
-
-
-def _rate(numerator, denominator):
-    return (numerator or 0) / denominator if denominator else None
+        Report = self.env["report.sales_followup_reports.report_followup_funnel"]
+        return Report._funnel_data(domain, breakdown, closed_domain, pool)
 
 
 def _pool_figures_shape(pool):

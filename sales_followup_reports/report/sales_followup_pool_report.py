@@ -101,19 +101,43 @@ class SalesFollowupPoolReport(models.Model):
     )
 
     def init(self):
+        # The rows are the model's query (``_table_query``), read where they are used: the SQL
+        # view that earlier versions kept goes.
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                "CREATE OR REPLACE VIEW %s AS (%s)",
-                SQL.identifier(self._table),
-                self._view_query(),
-            )
+
+    # ------------------------------------------------------------
+    # The rows' query, in parts another module extends (like sale.report): a column of its own
+    # is a field of the same name and its SQL expression in ``_select_additional_fields``.
+    # ------------------------------------------------------------
+
+    @property
+    def _table_query(self):
+        return self._query()
+
+    def _query(self):
+        where, group_by = self._where(), self._group_by()
+        return SQL(
+            "SELECT %s FROM %s%s%s",
+            self._select(),
+            self._from(),
+            SQL(" WHERE %s", where) if where else SQL(),
+            SQL(" GROUP BY %s", group_by) if group_by else SQL(),
         )
 
-    def _view_query(self):
-        return SQL(
+    def _select_additional_fields(self):
+        """Columns another module adds: {field name: its SQL expression (``SQL``) over the
+        tables of ``_from``: ``own`` (sales_followup_ownership) and ``lead`` (crm_lead)}."""
+        return {}
+
+    def _now(self):
+        """Now, a parameter of the query (never the database's clock), so that the days in
+        the pool follow the moment the caller (and a test) lives in."""
+        return fields.Datetime.now()
+
+    def _select(self):
+        columns = SQL(
             """
-            SELECT own.id AS id,
+                   own.id AS id,
                    own.lead_id,
                    CASE WHEN own.how IN %(pool)s THEN own.from_user_id ELSE own.user_id END
                        AS user_id,
@@ -133,14 +157,32 @@ class SalesFollowupPoolReport(models.Model):
                    (own.how IN %(pool)s AND own.date_to IS NULL AND lead.active)::int
                        AS in_pool_now,
                    CASE WHEN own.how IN %(pool)s
-                        THEN EXTRACT(EPOCH FROM COALESCE(own.date_to, NOW() AT TIME ZONE 'UTC')
-                                                - own.date_from) / 86400.0
+                        THEN EXTRACT(EPOCH FROM COALESCE(own.date_to, %(now)s) - own.date_from)
+                             / 86400.0
                    END AS pool_days
-              FROM sales_followup_ownership own
-              JOIN crm_lead lead ON lead.id = own.lead_id
             """,
             pool=POOL_HOWS,
+            now=self._now(),
         )
+        additional = [
+            SQL("%s AS %s", expression, SQL.identifier(name))
+            for name, expression in self._select_additional_fields().items()
+        ]
+        return SQL(", ").join([columns, *additional])
+
+    def _from(self):
+        return SQL(
+            """
+                   sales_followup_ownership own
+              JOIN crm_lead lead ON lead.id = own.lead_id
+            """
+        )
+
+    def _where(self):
+        return SQL()
+
+    def _group_by(self):
+        return SQL()
 
     def _export_rows(self, fields, *, _is_toplevel_call=True):
         # A row is a move of the salesperson's own: exported as it is read, with the name of
@@ -183,7 +225,7 @@ class SalesFollowupPoolReport(models.Model):
         scope = []
         if team_ids:
             scope.append(("team_id", "in", list(team_ids)))
-        # The view reads these tables directly: pending writes first.
+        # The rows are read from these tables by SQL: pending writes first.
         self.env["sales.followup.ownership"].flush_model()
         self.env["crm.lead"].flush_model(["active", "date_closed"])
         return {
@@ -211,21 +253,6 @@ class SalesFollowupPoolReport(models.Model):
             "held_leads": 0,
             "reclaim_rate": None,
         }
-
-    @api.model
-    def _pool_columns(self):
-        """The columns of the pool table (per team), in order: one specification for the PDF
-        and the XLSX, of the same kinds as the discipline table's."""
-        _ = self.env._
-        return [
-            {"key": "label", "title": _("Sales Team"), "kind": "label", "empty": _("No team")},
-            {"key": "count", "title": _("In the pool"), "kind": "count"},
-            {"key": "age_days", "title": _("Average days in the pool"), "kind": "days"},
-            {"key": "age_under_7", "title": _("Under 7 days"), "kind": "count"},
-            {"key": "age_7_30", "title": _("7 to 30 days"), "kind": "count"},
-            {"key": "age_30_90", "title": _("30 to 90 days"), "kind": "count"},
-            {"key": "age_over_90", "title": _("90 days and more"), "kind": "count"},
-        ]
 
     @api.model
     def _pool_size_figures(self, as_of, scope):

@@ -6,6 +6,7 @@ from . import test_funnel_outputs
 from . import test_translation
 from . import test_pool_figures
 from . import test_funnel_charts
+from . import test_funnel_columns
 from . import test_funnel_pivot
 from . import test_funnel_wizard
 from . import test_report_print

@@ -71,6 +71,52 @@ class TestFunnelColumns(FunnelCommon):
                 ]
                 self.assertEqual(pdf_labels, xlsx_labels)
 
+    def test_leads_at_risk_in_the_pdf_and_the_xlsx(self):
+        """The leads at risk from their one column list: the lead under its customer in the
+        PDF, in a column of its own in the XLSX; no overdue day is an empty cell in both."""
+        wizard = self._wizard()
+        data = wizard.get_report_data()
+        self.assertTrue(data["risk_leads"])
+        html, _kind = (
+            self.env["ir.actions.report"]
+            .with_user(self.manager)
+            ._render_qweb_html("sales_followup_reports.action_report_followup_funnel", wizard.ids)
+        )
+        document = etree.fromstring(html.decode(), etree.HTMLParser())
+        (table,) = document.xpath("//table[contains(@class, 'o_followup_risk_leads')]")
+        headings = ["Customer", "Open risks", "Amount", "Days overdue", "Salesperson"]
+        self.assertEqual(
+            [th.xpath("string()").strip() for th in table.xpath("thead/tr/th")], headings
+        )
+        pdf_rows = [
+            (
+                tr.xpath("string(td[1]/text())").strip(),
+                tr.xpath("string(td[1]/div)").strip(),
+                tr.xpath("string(td[2])").strip(),
+                tr.xpath("string(td[4])").strip(),
+                tr.xpath("string(td[5])").strip(),
+            )
+            for tr in table.xpath("tbody/tr")
+        ]
+        book = openpyxl.load_workbook(io.BytesIO(wizard._xlsx_content(data)))
+        sheet = book["Leads at risk"]
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(list(rows[0]), [headings[0], "Lead", *headings[1:]])
+        xlsx_rows = [
+            (customer or "", lead or "", risks or "", "–" if days is None else str(days), person)
+            for customer, lead, risks, _amount, days, person in rows[1 : 1 + len(pdf_rows)]
+        ]
+        self.assertEqual(xlsx_rows, pdf_rows)
+        by_customer = {row[0]: row for row in rows[1 : 1 + len(pdf_rows)]}
+        l5 = by_customer[self.l5.partner_id.name]
+        self.assertEqual(l5[1], " ".join(filter(None, [self.l5.name, self.l5.followup_code])))
+        self.assertEqual(l5[3], 20000)
+        self.assertEqual(l5[5], "Unassigned", "back in the pool")
+        for row in sheet.iter_rows(min_row=2, max_row=1 + len(pdf_rows)):
+            self.assertEqual(row[3].number_format, "#,##0.00", "an amount")
+        for letter in "ABCDEF":
+            self.assertTrue(sheet.column_dimensions[letter].customWidth, letter)
+
     def test_money_is_printed_in_the_company_currency(self):
         """The breakdown's won revenue is printed as an amount of the company's currency."""
         wizard = self._wizard()

@@ -1,7 +1,7 @@
 """The analysis view: rates as pivot measures, the default pivot, the saved favourites and the
 query hooks of the SQL view."""
 
-from datetime import date
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
@@ -101,9 +101,12 @@ class TestFunnelPivot(FunnelCommon):
         self.assertEqual(rates[self.l2], (0.0, 0.0, 0.0))
         self.assertEqual(rates[self.l4], (0.0, 0.0, 0.0), "no follow-up: 0.0 read, NULL stored")
         self.env.cr.execute(
-            "SELECT on_rhythm_rate, first_contact_rate FROM sales_followup_funnel_report "
-            "WHERE lead_id IN %s ORDER BY lead_id",
-            [(self.l4.id, self.unassigned.id)],
+            SQL(
+                "SELECT on_rhythm_rate, first_contact_rate FROM (%s) report "
+                "WHERE lead_id IN %s ORDER BY lead_id",
+                self.env["sales.followup.funnel.report"]._table_query,
+                (self.l4.id, self.unassigned.id),
+            )
         )
         self.assertEqual(self.env.cr.fetchall(), [(None, 0.0), (None, None)])
 
@@ -224,29 +227,89 @@ class TestFunnelPivot(FunnelCommon):
         Report = self.env["sales.followup.funnel.report"]
         select = type(Report)._select
 
+        def rows(sql, *args):
+            self.env.cr.execute(SQL(sql, SQL("(%s) report", Report._table_query), *args))
+            return self.env.cr.fetchall()
+
         def _select(report):
             return SQL("%s, lead.name AS lead_name", select(report))
 
         with patch.object(type(Report), "_select", _select):
             query = Report._query()
             self.assertIn("lead.name AS lead_name", query.code)
-            Report.init()
-        self.env.cr.execute(
-            "SELECT lead_name, converted FROM sales_followup_funnel_report WHERE lead_id = %s",
-            [self.l1.id],
-        )
-        self.assertEqual(self.env.cr.fetchall(), [("L1", 1)])
+            self.assertEqual(
+                rows("SELECT lead_name, converted FROM %s WHERE lead_id = %s", self.l1.id),
+                [("L1", 1)],
+            )
 
         with patch.object(
             type(Report), "_where", lambda report: SQL("lead.user_id = %s", self.rep_b.id)
         ):
             self.assertIn("WHERE lead.user_id", Report._query().code)
-            Report.init()
-        self.env.cr.execute("SELECT DISTINCT user_id FROM sales_followup_funnel_report")
-        self.assertEqual(self.env.cr.fetchall(), [(self.rep_b.id,)])
-        Report.init()
-        self.env.cr.execute("SELECT count(*) FROM sales_followup_funnel_report")
-        self.assertGreater(self.env.cr.fetchone()[0], 2)
+            self.assertEqual(rows("SELECT DISTINCT user_id FROM %s"), [(self.rep_b.id,)])
+        self.assertGreater(rows("SELECT count(*) FROM %s")[0][0], 2)
+
+    def test_additional_fields_hook_adds_a_column(self):
+        """Another module adds a column as sale.report's do: its SQL expression in
+        ``_select_additional_fields`` (and a field of the same name)."""
+        Report = self.env["sales.followup.funnel.report"]
+        added = {"lead_name": SQL("lead.name")}
+        with patch.object(type(Report), "_select_additional_fields", lambda report: added):
+            query = Report._table_query
+        self.assertIn('lead.name AS "lead_name"', query.code)
+        self.env.cr.execute(
+            SQL("SELECT lead_name, nbr FROM (%s) report WHERE lead_id = %s", query, self.l1.id)
+        )
+        self.assertEqual(self.env.cr.fetchall(), [("L1", 1)])
+        self.assertNotIn("lead_name", Report._table_query.code, "none without the hook")
+
+    def test_today_is_the_readers_day(self):
+        """A follow-up is overdue from the day after its due date in the day the reader lives
+        in (frozen here), not by the database's clock."""
+        self.assertEqual(self.l5.followup_status, "in_progress")
+        self.assertFalse(self.l5.followup_postponed_from)
+        due = self.l5.followup_next_date
+        Report = self.env["sales.followup.funnel.report"].with_user(self.rep_c)
+
+        def overdue(day):
+            with self._frozen(f"{day} 10:00:00"):
+                [[count]] = Report._read_group(
+                    [("lead_id", "=", self.l5.id)], [], ["overdue_now:sum"]
+                )
+            return count
+
+        self.assertEqual(overdue(due - timedelta(days=1)), 0)
+        self.assertEqual(overdue(due), 0, "due today")
+        self.assertEqual(overdue(due + timedelta(days=1)), 1, "due yesterday")
+        self.assertEqual(overdue(due + timedelta(days=400)), 1)
+
+    def test_jit_is_back_after_a_pivot_read(self):
+        """JIT compilation is off for the pivot's query only: after the read, the transaction
+        has it as before."""
+        Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
+        cr = self.env.cr
+        during = []
+        read_group_select = type(Report)._read_group_select
+
+        def spy(report, aggregate_spec, query):
+            cr.execute("SELECT current_setting('jit')")
+            during.append(cr.fetchone()[0])
+            return read_group_select(report, aggregate_spec, query)
+
+        for previous in ("on", "off"):
+            with self.subTest(jit=previous):
+                cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
+                during.clear()
+                with patch.object(type(Report), "_read_group_select", spy):
+                    groups = Report.read_group([], ["nbr:sum", *RATES], ["user_id"], lazy=False)
+                self.assertTrue(groups)
+                self.assertEqual(set(during), {"off"}, "off while the query is made and run")
+                cr.execute("SELECT current_setting('jit')")
+                self.assertEqual(cr.fetchone()[0], previous)
+                # The printed report's reads share one block, and leave it as it was too.
+                self._wizard().get_report_data()
+                cr.execute("SELECT current_setting('jit')")
+                self.assertEqual(cr.fetchone()[0], previous)
 
     def test_groups_in_the_order_of_stages_and_salespeople(self):
         # Names against the order of creation, an archived salesperson, two stages in one

@@ -14,7 +14,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 from odoo.tools import config
 
-from ..report import sales_followup_funnel_report as funnel_report
+from ..report import report_followup_funnel as funnel_report
 from .common import FunnelCommon
 
 # Kangxi radicals and CJK radicals supplement: what a broken ToUnicode map gives for 户, 日...
@@ -162,8 +162,9 @@ class TestReportPrint(FunnelCommon):
         self.assertIsNone(data["risk_leads_note"], "all the leads at risk are listed")
         with patch.object(funnel_report, "RISK_LEADS_SHOWN", 1):
             data = wizard.with_user(self.manager).get_report_data()
-        report = self.env["sales.followup.funnel.report"]
-        rows, total = report._risk_lead_rows(report._search([]), limit=1)
+        report = self.env["report.sales_followup_reports.report_followup_funnel"]
+        leads = self.env["sales.followup.funnel.report"]._search([])
+        rows, total = report._risk_lead_rows(leads, limit=1)
         self.assertEqual((len(rows), total), (1, 2))
         self.assertEqual(
             [row["customer"] for row in data["risk_leads"]],

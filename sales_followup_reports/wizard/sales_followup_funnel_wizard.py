@@ -1,32 +1,10 @@
-import io
-
-import xlsxwriter
 from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..report.report_followup_funnel import cell_kind
+from ..report.funnel_xlsx import funnel_xlsx
 from ..report.sales_followup_funnel_report import BREAKDOWNS
-
-# Each kind of column of the report's tables in the XLSX: (default width in characters,
-# number format). A column specification may give its own "width".
-XLSX_KINDS = {
-    "label": (28, None),
-    "count": (12, "#,##0"),
-    "rate": (14, "0.0%"),
-    "days": (14, "#,##0.0"),
-    "money": (16, "#,##0.00"),
-    # Comparison with the previous period: signed changes, rates change in points
-    "rate_change": (12, "+0.0%;-0.0%;0.0%"),
-    "count_change": (12, "+#,##0;-#,##0;0"),
-    "money_change": (16, "+#,##0.00;-#,##0.00;0.00"),
-    "days_change": (14, "+#,##0.0;-#,##0.0;0.0"),
-    "points": (14, '+0.0" pts";-0.0" pts";0.0" pts"'),
-    # Columns whose cells take the kind of their row (see cell_kind): widths only
-    "row": (18, None),
-    "change": (16, None),
-}
 
 PERIODS = [
     ("this_week", "This week"),
@@ -182,54 +160,12 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         return domain
 
     def get_report_data(self):
-        """The funnel's figures for this dialog. Only reads, but not ``@api.readonly``: over
-        RPC it would run on a database replica, which may not have the dialog saved a moment
-        before on the primary."""
+        """The funnel's figures for this dialog (the report computes them). Only reads, but not
+        ``@api.readonly``: over RPC it would run on a database replica, which may not have the
+        dialog saved a moment before on the primary."""
         self._input_check_ids(exist=False)  # not on a replica yet: read on the primary
         self.ensure_one()
-        domain = self._domain()
-        pool = self.env["sales.followup.pool.report"]._pool_figures(
-            self.date_from, self.date_to, self.team_ids.ids, self.user_ids.ids
-        )
-        data = self.env["sales.followup.funnel.report"].get_funnel_data(
-            domain, self.breakdown, closed_domain=self._closed_domain(), pool=pool
-        )
-        data["filters"] = {
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "teams": ", ".join(self.team_ids.mapped("name")) or _("All"),
-            "users": ", ".join(self.user_ids.mapped("name")) or _("All"),
-        }
-        data["charts"] = self.env["sales.followup.funnel.report"]._funnel_charts(
-            data, self.date_to, self._scope_domain()
-        )
-        data.update(self._comparison_data(data))
-        return data
-
-    def _comparison_data(self, data):
-        """The period next to the one before: what happened in each (activity) and the
-        headline KPIs of each one's cohort."""
-        Funnel = self.env["sales.followup.funnel.report"]
-        Report = self.env["report.sales_followup_reports.report_followup_funnel"]
-        date_from, date_to = previous_period(self.date_from, self.date_to)
-        teams, users = self.team_ids.ids, self.user_ids.ids
-        previous_domain = [
-            ("start_date", ">=", date_from),
-            ("start_date", "<=", date_to),
-            *self._scope_domain(),
-        ]
-        previous_totals = Funnel._kpis_from_row(
-            Funnel._read_group(previous_domain, [], Funnel._kpi_aggregates())[0]
-        )
-        return {
-            "previous": {"date_from": date_from, "date_to": date_to, "totals": previous_totals},
-            "comparison_columns": Report._comparison_columns(),
-            "activity": Report._activity_rows(
-                Report._activity_figures(self.date_from, self.date_to, teams, users),
-                Report._activity_figures(date_from, date_to, teams, users),
-            ),
-            "kpi_rows": Report._cohort_kpi_rows(data["totals"], previous_totals),
-        }
+        return self.env["report.sales_followup_reports.report_followup_funnel"]._report_data(self)
 
     def action_print_pdf(self):
         self._input_check_ids()
@@ -256,106 +192,6 @@ class SalesFollowupFunnelWizard(models.TransientModel):
         content = self._xlsx_content(self.get_report_data())
         return content, f"followup_funnel_{self.date_from}_{self.date_to}.xlsx"
 
-    # ------------------------------------------------------------
-    # XLSX: the same figures as the PDF, one sheet per table
-    # ------------------------------------------------------------
-
     def _xlsx_content(self, data):
-        output = io.BytesIO()
-        # Texts are written as texts: a name such as =HYPERLINK(...) is never a live formula.
-        book = xlsxwriter.Workbook(
-            output,
-            {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
-        )
-        bold = book.add_format({"bold": True})
-        heading = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-        formats = {
-            kind: book.add_format({"num_format": num_format}) if num_format else None
-            for kind, (_width, num_format) in XLSX_KINDS.items()
-        }
-
-        def write_value(sheet, row, col, value, kind):
-            if value is None:
-                sheet.write_blank(row, col, None)
-            elif formats[kind]:
-                sheet.write(row, col, value, formats[kind])
-            else:
-                sheet.write(row, col, value)
-
-        def set_widths(sheet, columns):
-            for col, column in enumerate(columns):
-                sheet.set_column(col, col, column.get("width") or XLSX_KINDS[column["kind"]][0])
-
-        def write_table(sheet, row, columns, rows):
-            """A table of the report from its column specification, which gives each column
-            its heading, its number format (by kind, or by the row's kind) and its width."""
-            set_widths(sheet, columns)
-            for col, column in enumerate(columns):
-                sheet.write(row, col, column["title"], heading)
-            for record in rows:
-                row += 1
-                for col, column in enumerate(columns):
-                    value = record[column["key"]]
-                    if column["kind"] == "label":
-                        value = value or column["empty"] or None
-                    write_value(sheet, row, col, value, cell_kind(column, record))
-            return row + 2
-
-        filters, previous = data["filters"], data["previous"]
-        sheet = book.add_worksheet(_("Activity"))
-        sheet.write(0, 0, _("Activity in the period"), bold)
-        sheet.write(1, 0, _("Period"))
-        sheet.write(1, 1, f"{filters['date_from']} – {filters['date_to']}")
-        sheet.write(2, 0, _("Previous period"))
-        sheet.write(2, 1, f"{previous['date_from']} – {previous['date_to']}")
-        write_table(sheet, 4, data["comparison_columns"], data["activity"])
-        set_widths(sheet, [{"kind": "label", "width": 44}, *data["comparison_columns"][1:]])
-
-        sheet = book.add_worksheet(_("KPIs"))
-        sheet.write(0, 0, _("Follow-up funnel"), bold)
-        sheet.write(1, 0, _("Period"))
-        sheet.write(1, 1, f"{filters['date_from']} – {filters['date_to']}")
-        sheet.write(2, 0, _("Sales Teams"))
-        sheet.write(2, 1, filters["teams"])
-        sheet.write(3, 0, _("Salespeople"))
-        sheet.write(3, 1, filters["users"])
-        sheet.write(4, 0, _("Previous period"))
-        sheet.write(4, 1, f"{previous['date_from']} – {previous['date_to']}")
-        # The cohort's headline KPIs next to the previous period's cohort
-        columns = data["comparison_columns"]
-        next_row = write_table(sheet, 6, columns, data["kpi_rows"])
-        set_widths(sheet, [{"kind": "label", "width": 44}, *columns[1:]])
-        closed = data["closed"] or {"won": 0, "won_revenue": 0.0, "lost": 0}
-        kpis = [
-            (_("Won in the period (by closing date)"), closed["won"], "count"),
-            (_("Won revenue in the period (by closing date)"), closed["won_revenue"], "money"),
-            (_("Lost in the period (by closing date)"), closed["lost"], "count"),
-        ]
-        for row, (label, value, kind) in enumerate(kpis, start=next_row):
-            sheet.write(row, 0, label)
-            write_value(sheet, row, 1, value, kind)
-
-        sheet = book.add_worksheet(_("Funnel"))
-        write_table(sheet, 0, data["funnel_columns"], data["funnel"])
-
-        sheet = book.add_worksheet(data["breakdown_label"])
-        write_table(sheet, 0, data["breakdown_columns"], data["breakdown"])
-
-        sheet = book.add_worksheet(_("Lost reasons"))
-        write_table(sheet, 0, data["lost_reason_columns"], data["lost_reasons"])
-
-        sheet = book.add_worksheet(_("Open risks"))
-        write_table(sheet, 0, data["risk_columns"], data["risks"])
-
-        sheet = book.add_worksheet(_("Discipline"))
-        write_table(sheet, 0, data["discipline_columns"], data["discipline"])
-
-        pool = data["pool"]
-        if pool:
-            sheet = book.add_worksheet(_("Pool"))
-            sheet.write(0, 0, _("Customer pool"), bold)
-            sheet.write(1, 0, _("At the end of the period") if pool["ended"] else _("Now"))
-            sheet.write(1, 1, pool["as_of_label"])
-            write_table(sheet, 3, data["pool_columns"], [*pool["pool_by_team"], pool["pool"]])
-        book.close()
-        return output.getvalue()
+        """The XLSX of the figures ``data`` (``get_report_data``), in the user's language."""
+        return funnel_xlsx(data, self.env._)

@@ -81,5 +81,5 @@ def migrate(cr, version):
         )
     )
     cr.execute(SQL("SELECT lead.id FROM crm_lead lead WHERE %s", UNTOUCHED))
-    leads.browse([row[0] for row in cr.fetchall()])._followup_risk_refresh()
+    env["sales.followup.risk"]._refresh_leads(leads.browse([row[0] for row in cr.fetchall()]))
     return adopted

@@ -1,0 +1,1 @@
+from . import sales_followup_funnel_report
