@@ -84,6 +84,8 @@ class TestFunnelColumns(FunnelCommon):
         )
         document = etree.fromstring(html.decode(), etree.HTMLParser())
         (table,) = document.xpath("//table[contains(@class, 'o_followup_risk_leads')]")
+        # Titled as the XLSX sheet is.
+        self.assertEqual(table.xpath("string(preceding::h5[1])").strip(), "Leads at risk")
         headings = ["Customer", "Open risks", "Amount", "Days overdue", "Salesperson"]
         self.assertEqual(
             [th.xpath("string()").strip() for th in table.xpath("thead/tr/th")], headings
