@@ -1,4 +1,3 @@
-import logging
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -6,16 +5,13 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index
 
 from ..tools import grading
-from ..tools.lead_states import (  # noqa: F401 (the reports import them from here too)
+from ..tools.lead_states import (
     FOLLOWUP_GRADES,
     FOLLOWUP_ORIGINS,
     FOLLOWUP_STATUSES,
-    FOLLOWUP_SYSTEM_FIELDS,
     GRADE_RULE_HELP,
 )
 from .selection_check import check_selection_values
-
-_logger = logging.getLogger(__name__)
 
 
 class CrmLead(models.Model):

@@ -87,7 +87,7 @@ class CrmLead(models.Model):
             "enabled": Settings._get_bool("pool_enabled"),
             "since": since or fields.Date.context_today(self),
             "days": {grade: Settings._get_int(f"pool_days_{grade}") for grade in "abc"},
-            "rhythm": {grade: Settings._get_int(f"interval_{grade}") for grade in "abc"},
+            "rhythm": Settings._rhythm(),
             "missed": Settings._get_int("pool_missed_count"),
             "warning_days": Settings._get_int("pool_warning_days"),
             "now": fields.Datetime.now(),

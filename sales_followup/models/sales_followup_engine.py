@@ -250,12 +250,13 @@ class SalesFollowupEngine(models.AbstractModel):
     def _after_rhythm(self, leads, from_days, not_before=None):
         """{lead id: the working day one rhythm of the lead's grade (or the after-sale revisit)
         after from_days[lead id]}, never before ``not_before``."""
-        Settings = self.env["sales.followup.settings"]
+        # Read once for all the leads: an after-sale revisit, else the grade's rhythm (C when
+        # ungraded).
+        rhythm = self.env["sales.followup.settings"]._rhythm()
         days = {}
         for lead in leads:
-            day = from_days[lead.id] + timedelta(
-                days=Settings._interval(lead.followup_grade, lead.followup_status)
-            )
+            key = "converted" if lead.followup_status == "converted" else lead.followup_grade
+            day = from_days[lead.id] + timedelta(days=rhythm[key or "c"])
             days[lead.id] = max(day, not_before) if not_before else day
         return self._on_working_days(leads, days)
 

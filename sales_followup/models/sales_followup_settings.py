@@ -63,10 +63,9 @@ ESCALATION_KEYS = ("escalate_remind_days", "escalate_leader_days", "escalate_hig
 # A follow-up is due at most a year ahead (or the longest rhythm when longer): further away, the
 # lead should be set dormant.
 FOLLOWUP_HORIZON_DAYS = 366
-# The settings' dates: stamped by the install, the upgrade that brought escalation and the day
-# the pool was switched on.
+# The settings' dates: stamped by the upgrade that brought escalation and the day the pool was
+# switched on (the install's own date: _get_install_date).
 DATE_KEYS = ("escalation_since", "pool_enabled_date")
-DATETIME_KEYS = ("install_date",)
 # Where a cron stopped (the lead id its next batch starts after).
 POSITION_KEYS = ("risk_scan_position",)
 
@@ -183,14 +182,6 @@ class SalesFollowupSettings(models.AbstractModel):
         """Days between two follow-ups by grade ("a", "b", "c") and of converted customers
         ("converted")."""
         return {key: self._get_int(f"interval_{key}") for key in ("a", "b", "c", "converted")}
-
-    @api.model
-    def _interval(self, grade, status):
-        """Days until the next follow-up of a lead of ``grade`` in ``status``: the after-sale
-        revisit of a converted customer, else its grade's rhythm (C when ungraded)."""
-        if status == "converted":
-            return self._get_int("interval_converted")
-        return self._get_int(f"interval_{grade or 'c'}")
 
     @api.model
     def _latest_deadline(self, today):

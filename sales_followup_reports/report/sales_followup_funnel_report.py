@@ -6,12 +6,12 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from odoo.addons.sales_followup.models.crm_lead import (
+from odoo.addons.sales_followup.tools.input_check import is_id, shown
+from odoo.addons.sales_followup.tools.lead_states import (
     FOLLOWUP_GRADES,
     FOLLOWUP_ORIGINS,
     FOLLOWUP_STATUSES,
 )
-from odoo.addons.sales_followup.tools.input_check import is_id, shown
 
 # Dimensions the printable report can break the funnel down by: the choices of the print
 # wizard's "Break Down By" field, whose selection translates the labels.
