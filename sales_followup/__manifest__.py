@@ -2,7 +2,7 @@
     "name": "Sales Follow-up",
     "summary": "Disciplined lead follow-up: A/B/C grading, standard follow-up logs, "
     "activities on the grade's rhythm, dormant leads, risk flags, lead codes, tracker import",
-    "version": "18.0.1.6.0",
+    "version": "1.7.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",

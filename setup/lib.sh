@@ -3,19 +3,35 @@
 # Steps, each idempotent and each printed as it runs:
 #   1. Debian packages (installed when root, otherwise the exact apt-get line is printed);
 #   2. PostgreSQL: the server named by PGHOST/PGPORT/PGUSER/PGPASSWORD, or a local cluster;
-#   3. Odoo 18.0 source: $ODOO_SRC, else the cache, else the official 18.0 source archive;
-#   4. a virtualenv cached under a key of the requirement files;
-#   5. an Odoo configuration file for this checkout.
+#   3. Odoo source of the series ODOO_SERIES (19.0 unless told 18.0): $ODOO_SRC, else the cache,
+#      else the official source archive of the series' pinned commit;
+#   4. a virtualenv per series, cached under a key of the requirement files;
+#   5. an Odoo configuration file for this checkout and series.
 set -euo pipefail
+
+ODOO_SERIES=${ODOO_SERIES:-19.0}
+case "$ODOO_SERIES" in
+    18.0|19.0) ;;
+    *) printf '\nERROR: ODOO_SERIES=%s: this project serves Odoo 18.0 and 19.0\n' "$ODOO_SERIES" >&2; exit 1 ;;
+esac
+# The series' major number (18, 19): suffix of the databases, configurations and ports.
+SERIES_MAJOR=${ODOO_SERIES%%.*}
+export ODOO_SERIES
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${SALES_FOLLOWUP_CACHE:-$HOME/.cache/sales_followup}
 RUN_DIR="$REPO/.run"
-ODOO_CONF="$RUN_DIR/${ODOO_CONF_NAME:-odoo.conf}"
+ODOO_CONF="$RUN_DIR/${ODOO_CONF_NAME:-odoo}-$ODOO_SERIES.conf"
+export ODOO_CONF
 # Addons that exist for the tests only (never shipped, never in ./setup/run's database): in the
 # addons path of a configuration written with WITH_TEST_ADDONS=1 (./setup/test's).
 TEST_ADDONS_DIR="$REPO/test_addons"
-ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz}
+# Each series from one pinned source: 18.0 FINAL, and 19.0 at upstream commit f1e68e1 (2025-11-14).
+declare -A ODOO_ARCHIVES=(
+    [18.0]=https://github.com/odoo/odoo/archive/refs/heads/18.0.tar.gz
+    [19.0]=https://github.com/odoo/odoo/archive/f1e68e16fbba124fd0b7fab4721b4ce8e61acb7b.tar.gz
+)
+ODOO_ARCHIVE_URL=${ODOO_ARCHIVE_URL:-${ODOO_ARCHIVES[$ODOO_SERIES]}}
 # fonts-wqy-microhei: the PDF reports' font (Chinese that copies out of the PDF as printed);
 # poppler-utils: pdftotext, which the report tests read the PDFs with.
 SYSTEM_PACKAGES=(postgresql libpq-dev libldap2-dev libsasl2-dev wkhtmltopdf fonts-noto-cjk
@@ -94,22 +110,23 @@ ensure_postgres() {
 }
 
 ensure_odoo_source() {
-    step "Odoo 18.0 source"
+    step "Odoo $ODOO_SERIES source"
+    local cached="$CACHE/odoo-$ODOO_SERIES"
     if [ -n "${ODOO_SRC:-}" ]; then
         [ -f "$ODOO_SRC/odoo-bin" ] || die "ODOO_SRC=$ODOO_SRC has no odoo-bin"
-    elif [ -f "$CACHE/odoo-18.0/odoo-bin" ]; then
-        ODOO_SRC="$CACHE/odoo-18.0"
+    elif [ -f "$cached/odoo-bin" ]; then
+        ODOO_SRC="$cached"
     else
         info "downloading $ODOO_ARCHIVE_URL"
-        local tmp="$CACHE/odoo-18.0.partial"
+        local tmp="$cached.partial"
         rm -rf "$tmp" && mkdir -p "$tmp"
         curl -fsSL "$ODOO_ARCHIVE_URL" | tar -xz -C "$tmp" --strip-components=1 \
-            || die "could not download Odoo 18.0; set ODOO_SRC to an Odoo 18.0 source tree"
-        mv "$tmp" "$CACHE/odoo-18.0"
-        ODOO_SRC="$CACHE/odoo-18.0"
+            || die "could not download Odoo $ODOO_SERIES; set ODOO_SRC to an Odoo $ODOO_SERIES source tree"
+        mv "$tmp" "$cached"
+        ODOO_SRC="$cached"
     fi
-    grep -q "version_info = (18, 0" "$ODOO_SRC/odoo/release.py" \
-        || die "$ODOO_SRC is not Odoo 18.0"
+    grep -q "version_info = ($SERIES_MAJOR, 0" "$ODOO_SRC/odoo/release.py" \
+        || die "$ODOO_SRC is not Odoo $ODOO_SERIES"
     export ODOO_SRC
     info "$ODOO_SRC"
 }
@@ -119,7 +136,7 @@ ensure_venv() {
     local key
     key=$( { python3 --version; cat "$ODOO_SRC/requirements.txt" "$REPO/requirements.txt" \
              "$REPO/setup/build-constraints.txt"; } | sha256sum | cut -c1-16)
-    VENV="$CACHE/venv-$key"
+    VENV="$CACHE/venv-$ODOO_SERIES-$key"
     if [ ! -f "$VENV/.complete" ]; then
         info "building $VENV (a few minutes, once)"
         rm -rf "$VENV"
@@ -128,8 +145,8 @@ ensure_venv() {
         quiet "$VENV/bin/pip" install -q --build-constraint "$REPO/setup/build-constraints.txt" \
             -r "$ODOO_SRC/requirements.txt" -r "$REPO/requirements.txt"
         touch "$VENV/.complete"
-        # Older environments (other requirement files) are of no use any more.
-        find "$CACHE" -maxdepth 1 -name 'venv-*' ! -path "$VENV" -exec rm -rf {} +
+        # This series' older environments (other requirement files) are of no use any more.
+        find "$CACHE" -maxdepth 1 -name "venv-$ODOO_SERIES-*" ! -path "$VENV" -exec rm -rf {} +
     else
         info "cached: $VENV"
     fi
@@ -174,6 +191,17 @@ assert_installed() {
         state=$(psql -d "$db" -Atqc "select state from ir_module_module where name = '$module'")
         [ "$state" = "installed" ] || die "$module is '${state:-missing}' in database $db; see the Odoo log above"
     done
+}
+
+# Odoo 19.0 loads demo data only when asked (--with-demo); 18.0 loads it unless told not to.
+demo_option() { [ "$SERIES_MAJOR" -ge 19 ] && echo --with-demo || true; }
+
+# Refuse a database made by the other series (Odoo cannot load it; upgrading it is a migration).
+assert_series() {
+    local db=$1 version
+    version=$(psql -d "$db" -Atqc "select latest_version from ir_module_module where name = 'base'" 2>/dev/null || true)
+    [ -z "$version" ] || [[ "$version" == "$ODOO_SERIES".* ]] \
+        || die "database $db is an Odoo ${version%.*.*} database, not $ODOO_SERIES: choose another with SALES_FOLLOWUP_DB or set ODOO_SERIES"
 }
 
 db_exists() { psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'" | grep -q 1; }

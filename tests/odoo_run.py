@@ -3,7 +3,7 @@ uninstall the addons in a database of their own (``test_install_existing``, ``te
 ``odoo-bin`` with the test configuration, and that database's queries and drop.
 
 Needs PostgreSQL and Odoo's source, which ``./setup/test`` provides (``ODOO_SRC``,
-``.run/odoo-test.conf``).
+``ODOO_CONF``: the series' test configuration).
 """
 
 import os
@@ -21,13 +21,13 @@ sql = pytest.importorskip("psycopg2.sql")
 
 
 def odoo(database, *args, addons_dir=REPO, command=(), stdin=""):
-    """``odoo-bin [COMMAND] -c .run/odoo-test.conf -d DATABASE ARGS...`` with Odoo's addons and
+    """``odoo-bin [COMMAND] -c $ODOO_CONF -d DATABASE ARGS...`` with Odoo's addons and
     those of ``addons_dir``, ``stdin`` on its input (for ``command=["shell"]``). Fails the test
     when it exits with an error or logs an ERROR or CRITICAL line; returns the finished process
     (its ``stdout``)."""
-    odoo_src = Path(os.environ.get("ODOO_SRC", Path.home() / ".cache/sales_followup/odoo-18.0"))
-    conf = REPO / ".run" / "odoo-test.conf"
-    if not conf.is_file():
+    odoo_src = Path(os.environ.get("ODOO_SRC", ""))
+    conf = Path(os.environ.get("ODOO_CONF", ""))
+    if not (odoo_src / "odoo-bin").is_file() or not conf.is_file():
         pytest.fail(f"{conf} is missing: run the tests with ./setup/test")
     addons_path = f"{odoo_src}/odoo/addons,{odoo_src}/addons,{addons_dir}"
     cmd = [sys.executable, str(odoo_src / "odoo-bin"), *command, "-c", str(conf), "-d", database]

@@ -12,6 +12,7 @@ from . import crm_lead_postpone
 from . import crm_lead_risk
 from . import crm_lead_today
 from . import crm_stage
+from . import ir_actions_act_window
 from . import mail_activity
 from . import res_users
 from . import res_config_settings

@@ -4,6 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, create_index
 
+from ..compat import Constraint
 from ..tools import grading
 from ..tools.lead_states import (
     FOLLOWUP_GRADES,
@@ -110,7 +111,7 @@ class CrmLead(models.Model):
     # The customer as B2B salespeople name it: the company (for a contact of a company, its
     # company), else the company name typed on the lead, else the contact.
     followup_customer_name = fields.Char(
-        string="Customer Company", compute="_compute_followup_customer_name"
+        string="Customer Name", compute="_compute_followup_customer_name"
     )
     # Follow-up log and next follow-up
     followup_log_ids = fields.One2many("sales.followup.log", "lead_id", string="Follow-up Logs")
@@ -155,13 +156,9 @@ class CrmLead(models.Model):
         "change does not move it.",
     )
 
-    _sql_constraints = [
-        (
-            "followup_code_company_uniq",
-            "unique(company_id, followup_code)",
-            "Lead codes must be unique per company.",
-        ),
-    ]
+    _followup_code_company_uniq = Constraint(
+        "unique(company_id, followup_code)", "Lead codes must be unique per company."
+    )
 
     @api.depends("followup_budget", "followup_urgency", "followup_decision_chain")
     def _compute_followup_grade_suggested(self):

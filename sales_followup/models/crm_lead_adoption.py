@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..compat import stage_in_team_sql, stage_shared_sql
 from .utm_source import DEFAULT_LEAD_CODE_PREFIX
 
 # One concern per file, as Odoo itself splits large models (mail/models/discuss/): the adoption
@@ -52,12 +53,12 @@ class CrmLead(models.Model):
                     -- ones), and of the shared pipeline (team NULL).
                     SELECT DISTINCT ON (team.id) team.id AS team_id, stage.id AS stage_id
                       FROM crm_team team
-                      JOIN crm_stage stage ON stage.team_id IS NULL OR stage.team_id = team.id
+                      JOIN crm_stage stage ON %(stage_in_team)s
                   ORDER BY team.id, stage.sequence, stage.id
                 ),
                 shared_first_stage AS (
-                    SELECT id AS stage_id FROM crm_stage WHERE team_id IS NULL
-                  ORDER BY sequence, id LIMIT 1
+                    SELECT stage.id AS stage_id FROM crm_stage stage WHERE %(stage_shared)s
+                  ORDER BY stage.sequence, stage.id LIMIT 1
                 ),
                 scoped AS (
                     SELECT lead.id,
@@ -125,6 +126,8 @@ class CrmLead(models.Model):
                        ) range ON TRUE
                 """,
                 tz=tz,
+                stage_in_team=stage_in_team_sql("stage", SQL("team.id")),
+                stage_shared=stage_shared_sql("stage"),
                 default_sequence=self.env.ref("sales_followup.ir_sequence_lead_code").id,
                 default_prefix=DEFAULT_LEAD_CODE_PREFIX,
                 bot=self.env.ref("base.partner_root").id,

@@ -6,9 +6,9 @@ import pytz
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.osv import expression
 from odoo.tools import format_date
 
+from ..compat import AND, OR
 from ..tools.system_write import system_env
 from .crm_lead_pool_rules import OPEN_STATUSES
 from .sales_followup_log import _visible_text
@@ -120,7 +120,7 @@ class CrmLead(models.Model):
             matches = (
                 self.sudo()
                 .with_context(active_test=True)
-                .search(expression.AND([domain, expression.OR(criteria)]), limit=50)
+                .search(AND([domain, OR(criteria)]), limit=50)
             )
         for lead in self:
             phone, name, commercial = keys[lead]

@@ -2,8 +2,9 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 from odoo.tools import SQL
+
+from ..compat import FALSE_DOMAIN, LEAD_PHONES, OR
 
 # One concern per file: the rep's day (the Today list, call-then-log) is not the lead's fields,
 # checks and actions of crm_lead.py.
@@ -43,6 +44,19 @@ class CrmLead(models.Model):
         compute="_compute_followup_last_summary",
         help="What was discussed at the last contact logged.",
     )
+    followup_call_number = fields.Char(
+        string="Number to Call",
+        compute="_compute_followup_call_number",
+        help="The number the call button dials: the lead's mobile where Odoo has one, else its "
+        "phone.",
+    )
+
+    @api.depends(*LEAD_PHONES)
+    def _compute_followup_call_number(self):
+        for lead in self:
+            lead.followup_call_number = next(
+                (lead[name].strip() for name in LEAD_PHONES if (lead[name] or "").strip()), False
+            )
 
     @api.model
     def _followup_bucket_bounds(self):
@@ -90,9 +104,7 @@ class CrmLead(models.Model):
             "today": [("followup_next_date", "=", today)],
             "upcoming": [("followup_next_date", ">", today), ("followup_next_date", "<=", last)],
         }
-        domain = (
-            expression.OR([ranges[key] for key in values]) if values else expression.FALSE_DOMAIN
-        )
+        domain = OR([ranges[key] for key in values]) if values else FALSE_DOMAIN
         if positive:
             return domain
         # Leads without a follow-up are in no bucket (NOT on an empty date would drop them).

@@ -1,4 +1,7 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
+from odoo.fields import Command
+
+from ..compat import USER_GROUPS
 
 
 class ResUsers(models.Model):
@@ -26,6 +29,12 @@ class ResUsers(models.Model):
     @property
     def SELF_WRITEABLE_FIELDS(self):
         return super().SELF_WRITEABLE_FIELDS + ["followup_digest_enabled"]
+
+    @api.model
+    def _followup_set_groups(self, user_ids, group_ids):
+        """The users ``user_ids`` get exactly the groups ``group_ids`` (the demo's salespeople,
+        from the data file, whatever the series calls the field)."""
+        self.browse(user_ids).write({USER_GROUPS: [Command.set(group_ids)]})
 
     def action_archive(self):
         """A salesperson who leaves holds open leads: before archiving, the dialog asks where

@@ -122,8 +122,8 @@ class SalesFollowupDigest(models.AbstractModel):
             if not digest["todo"]:
                 continue
             context = {"digest": digest}
-            subject = template._render_field(
-                "subject", user.ids, compute_lang=True, add_context=context
+            subject = template.with_context(digest=digest)._render_field(
+                "subject", user.ids, compute_lang=True
             )[user.id]
             body = template._render_field(
                 "body_html", user.ids, compute_lang=True, add_context=context

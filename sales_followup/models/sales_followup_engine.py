@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL, is_html_empty
 
+from ..compat import ACTIVITY_TYPE_KEEP_DONE
 from ..tools import rhythm
 from ..tools.system_write import system_env
 
@@ -38,6 +39,13 @@ class SalesFollowupEngine(models.AbstractModel):
     def _type_id(self):
         """Id of the Follow-up activity type (cached lookup, no existence query)."""
         return self.env["ir.model.data"]._xmlid_to_res_id(FOLLOWUP_ACTIVITY_TYPE)
+
+    @api.model
+    def _keep_done_followups(self):
+        """Done Follow-ups are kept (archived), never deleted: the discipline figures read
+        their due and done dates. Set on the type where the series needs it (data file)."""
+        if ACTIVITY_TYPE_KEEP_DONE:
+            self.env.ref(FOLLOWUP_ACTIVITY_TYPE).write(ACTIVITY_TYPE_KEEP_DONE)
 
     @api.model
     def _open_domain(self, lead_ids=None):

@@ -8,6 +8,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..compat import STAGE_TEAMS, stage_team_values
 from ..tools import tracker_analysis as ta
 from ..tools.system_write import system_env
 
@@ -62,7 +63,7 @@ class SalesFollowupImportLoader(models.AbstractModel):
 
     @api.model
     def _stage_domain(self, team_id):
-        return ["|", ("team_id", "=", False), ("team_id", "=", team_id)] if team_id else []
+        return ["|", (STAGE_TEAMS, "=", False), (STAGE_TEAMS, "in", [team_id])] if team_id else []
 
     @api.model
     def _match_stages(self, values, team_id=False):
@@ -191,7 +192,7 @@ class SalesFollowupImportLoader(models.AbstractModel):
         sequence = max(last.mapped("sequence"), default=0)
         stages = Stage.create(
             [
-                {"name": value, "sequence": sequence + index + 1, "team_id": team_id or False}
+                {"name": value, "sequence": sequence + index + 1, **stage_team_values(team_id)}
                 for index, value in enumerate(sorted(values))
             ]
         )

@@ -2,8 +2,9 @@ from collections import defaultdict
 
 from odoo import _, api, models
 from odoo.exceptions import MissingError, UserError, ValidationError
-from odoo.models import BaseModel, NewId
+from odoo.models import BaseModel
 
+from ..compat import NewId
 from ..tools import input_check
 
 # The fields these addons declare get the whole contract; Odoo's own fields of a model they

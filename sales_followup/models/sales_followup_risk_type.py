@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..compat import Constraint
+
 # Codes of the automatic rules (see sales.followup.risk._desired_risks_sql).
 AUTOMATIC_RISK_CODES = ("overdue", "overdue_long", "no_reply", "silent", "first_contact_late")
 
@@ -30,9 +32,7 @@ class SalesFollowupRiskType(models.Model):
     description = fields.Text(translate=True)
     active = fields.Boolean(default=True)
 
-    _sql_constraints = [
-        ("code_uniq", "unique(code)", "Two risk types cannot share a code."),
-    ]
+    _code_uniq = Constraint("unique(code)", "Two risk types cannot share a code.")
 
     @api.depends("severity")
     def _compute_color(self):

@@ -4,6 +4,7 @@ from collections import defaultdict
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
+from ..compat import Constraint
 from ..tools import lead_code
 
 DEFAULT_LEAD_CODE_PREFIX = "LEAD"
@@ -27,13 +28,9 @@ class UtmSource(models.Model):
         help="Numbering of the lead codes of this source, created with the first lead.",
     )
 
-    _sql_constraints = [
-        (
-            "followup_code_prefix_uniq",
-            "unique(followup_code_prefix)",
-            "Two sources cannot share a Lead Code Prefix.",
-        ),
-    ]
+    _followup_code_prefix_uniq = Constraint(
+        "unique(followup_code_prefix)", "Two sources cannot share a Lead Code Prefix."
+    )
 
     @api.constrains("followup_code_prefix")
     def _check_followup_code_prefix(self):

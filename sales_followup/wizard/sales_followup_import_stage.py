@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..compat import STAGE_TEAMS
+
 
 class SalesFollowupImportStage(models.TransientModel):
     """A stage value found in a tracker's stage column, and the CRM stage it becomes."""
@@ -26,7 +28,7 @@ class SalesFollowupImportStage(models.TransientModel):
     stage_id = fields.Many2one(
         "crm.stage",
         string="CRM Stage",
-        domain="['|', ('team_id', '=', False), ('team_id', '=', team_id)]",
+        domain=f"['|', ('{STAGE_TEAMS}', '=', False), ('{STAGE_TEAMS}', 'in', [team_id])]",
     )
     team_id = fields.Many2one(related="wizard_id.team_id")
     create_stage = fields.Boolean(

@@ -185,9 +185,9 @@ class SalesFollowupReview(models.AbstractModel):
         template = self.env.ref(REVIEW_TEMPLATE).sudo()
         context = {"review": review}
         rendered = {
-            fname: template._render_field(fname, user.ids, compute_lang=True, add_context=context)[
-                user.id
-            ]
+            fname: template.with_context(review=review)._render_field(
+                fname, user.ids, compute_lang=True, add_context=context
+            )[user.id]
             for fname in ("subject", "body_html", "email_from")
         }
         body = self._review_layout(user, rendered["body_html"], review)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.sales_followup.compat import Constraint
+
 
 class SalesFollowupReviewSent(models.Model):
     """The weekly reviews sent: one row per recipient and period, claimed before the review
@@ -28,13 +30,9 @@ class SalesFollowupReviewSent(models.Model):
         index=True,
     )
 
-    _sql_constraints = [
-        (
-            "user_period_unique",
-            "UNIQUE(user_id, date_from, date_to)",
-            "A recipient gets the review of a period once.",
-        )
-    ]
+    _user_period_unique = Constraint(
+        "UNIQUE(user_id, date_from, date_to)", "A recipient gets the review of a period once."
+    )
 
     @api.depends("user_id")
     def _compute_company_id(self):

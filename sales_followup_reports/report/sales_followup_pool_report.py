@@ -1,9 +1,9 @@
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models, tools
-from odoo.osv import expression
 from odoo.tools import SQL, format_date, format_datetime
 
+from odoo.addons.sales_followup.compat import AND
 from odoo.addons.sales_followup.models.sales_followup_ownership import OWNERSHIP_HOWS, POOL_HOWS
 
 # Age of the leads in the pool: (upper bound in days or None, key of the figure).
@@ -335,7 +335,7 @@ class SalesFollowupPoolReport(models.Model):
         # Rows of the period: periods that overlap it (a move in the period begins a period
         # that overlaps it); the figures below pick their rows among these.
         overlap = [("date", "<", end), "|", ("date_to", "=", False), ("date_to", ">=", start)]
-        query = self._search(expression.AND([scope, overlap]))
+        query = self._search(AND([scope, overlap]))
         table = self._table
 
         def column(name):

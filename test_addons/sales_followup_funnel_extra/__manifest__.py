@@ -2,7 +2,7 @@
     "name": "Sales Follow-up Funnel Extra (tests)",
     "summary": "Test-only addon: adds a column to the follow-up funnel through its "
     "_select_additional_fields hook, as another module would",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Hidden/Tests",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",

@@ -20,7 +20,7 @@ export class FollowupCallButton extends Component {
 
     get number() {
         const data = this.props.record.data;
-        return (data.mobile || data.phone || "").trim();
+        return (data.followup_call_number || "").trim();
     }
 
     get href() {
@@ -44,8 +44,7 @@ export class FollowupCallButton extends Component {
 export const followupCallButton = {
     component: FollowupCallButton,
     fieldDependencies: [
-        { name: "phone", type: "char" },
-        { name: "mobile", type: "char" },
+        { name: "followup_call_number", type: "char" },
     ],
 };
 

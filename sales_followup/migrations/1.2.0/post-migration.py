@@ -1,4 +1,4 @@
-"""18.0.1.2.0: the leads that were in the database before the previous release was installed
+"""1.2.0: the leads that were in the database before the previous release was installed
 were left "To Follow Up" without a code, flagged "First contact late" at once, and given
 first-contact follow-ups dated from their old assignment (years overdue). Those the salespeople
 have not touched since (no follow-up log) are brought under the rules the way a new install

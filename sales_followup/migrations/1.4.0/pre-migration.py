@@ -1,4 +1,4 @@
-"""18.0.1.4.0: the customer pool. Its flag is added with a constant default before Odoo adds
+"""1.4.0: the customer pool. Its flag is added with a constant default before Odoo adds
 the field, so that an existing table of leads is not rewritten lead by lead."""
 
 

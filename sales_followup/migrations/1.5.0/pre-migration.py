@@ -1,4 +1,4 @@
-"""18.0.1.5.0: escalation of overdue follow-ups. The step reached by each lead is added with a
+"""1.5.0: escalation of overdue follow-ups. The step reached by each lead is added with a
 constant default before Odoo adds the field, so that the table of leads is not rewritten."""
 
 

@@ -1,4 +1,4 @@
-"""18.0.1.6.0: a lead released to the pool of a team without a company lost its company (Odoo
+"""1.6.0: a lead released to the pool of a team without a company lost its company (Odoo
 empties the company of a lead with neither salesperson nor a company team), so every company of
 the group saw it in its pool. Such leads get back the company they had while someone held them
 (the last ownership period that recorded one)."""

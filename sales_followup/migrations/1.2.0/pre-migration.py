@@ -1,4 +1,4 @@
-"""18.0.1.2.0: lead dates and origins for the leads of the previous release.
+"""1.2.0: lead dates and origins for the leads of the previous release.
 
 - Leads without a lead code were in the database before the module was installed (the previous
   release gave every lead it saw created a code): origin 'existing'; the post-migration brings

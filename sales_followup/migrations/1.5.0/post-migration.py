@@ -1,4 +1,4 @@
-"""18.0.1.5.0: escalation counts overdue days from the upgrade: the follow-ups that were already
+"""1.5.0: escalation counts overdue days from the upgrade: the follow-ups that were already
 overdue do not all remind their salespeople and notify their team leaders on the first run."""
 
 from odoo import SUPERUSER_ID, api, fields

@@ -1,4 +1,4 @@
-"""18.0.1.4.0: each lead held by a salesperson starts its ownership history with its current
+"""1.4.0: each lead held by a salesperson starts its ownership history with its current
 period (from its assignment date). The pool itself stays off until a manager switches it on."""
 
 from odoo import SUPERUSER_ID, api

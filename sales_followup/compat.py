@@ -1,0 +1,166 @@
+"""What differs between the Odoo series these addons serve, in one place.
+
+Both addons run from one source on Odoo 18.0 and 19.0. The code everywhere else is written for
+the newer series and imports from here whatever 18.0 spells otherwise; nothing outside this
+module asks which series it runs on. When a series is dropped, its branch here goes, and the
+names it defined are replaced by Odoo's own at their import sites.
+
+The README's "The next series" lists what 20.0 changes and where each change lands here.
+"""
+
+from odoo import models, release
+from odoo.fields import Command
+from odoo.tools import SQL
+
+#: The major version of the running Odoo (18, 19).
+SERIES = release.version_info[0]
+
+if SERIES >= 19:
+    from odoo.fields import Domain
+    from odoo.orm.identifiers import NewId
+
+    Constraint = models.Constraint
+
+    def AND(domains):
+        """The conjunction of ``domains``, as a list of terms."""
+        return list(Domain.AND(domains))
+
+    def OR(domains):
+        """The disjunction of ``domains``, as a list of terms."""
+        return list(Domain.OR(domains))
+
+    FALSE_DOMAIN = list(Domain.FALSE)
+
+    #: res.users → its groups, res.groups → its users.
+    USER_GROUPS = "group_ids"
+    GROUP_USERS = "user_ids"
+    #: ir.actions.* → the groups that see the action.
+    ACTION_GROUPS = "group_ids"
+
+    #: The lead's phone fields, the one a salesperson calls first first (19.0 dropped mobile).
+    LEAD_PHONES = ("phone",)
+
+    #: What an activity type needs for its done activities to be kept (archived, with their
+    #: due and done dates, which the discipline figures read): 19.0 always keeps them.
+    ACTIVITY_TYPE_KEEP_DONE = {}
+
+    #: The "later" buttons of an activity (their names in the web client).
+    ACTIVITY_RESCHEDULE_METHODS = (
+        "action_reschedule_today",
+        "action_reschedule_tomorrow",
+        "action_reschedule_nextweek",
+    )
+
+    #: crm.stage → the teams whose pipeline it is in (none: every team's).
+    STAGE_TEAMS = "team_ids"
+
+    def stage_team_values(team_id):
+        """The values of a new stage in the pipeline of team ``team_id`` (or every team's)."""
+        return {"team_ids": [Command.set([team_id] if team_id else [])]}
+
+    def stage_in_team_sql(stage, team):
+        """SQL: the stage aliased ``stage`` is in the pipeline of the team whose id is the SQL
+        ``team`` (shared stages are in every team's)."""
+        return SQL(
+            "(NOT EXISTS (SELECT 1 FROM crm_stage_crm_team_rel r WHERE r.crm_stage_id = %(s)s.id)"
+            " OR EXISTS (SELECT 1 FROM crm_stage_crm_team_rel r"
+            " WHERE r.crm_stage_id = %(s)s.id AND r.crm_team_id = %(t)s))",
+            s=SQL.identifier(stage),
+            t=team,
+        )
+
+    def stage_shared_sql(stage):
+        """SQL: the stage aliased ``stage`` is in every team's pipeline."""
+        return SQL(
+            "NOT EXISTS (SELECT 1 FROM crm_stage_crm_team_rel r WHERE r.crm_stage_id = %s.id)",
+            SQL.identifier(stage),
+        )
+
+    def formatted_groups(model, domain, groupby, aggregates):
+        """The groups the web client's pivot and graph read (``formatted_read_group``): a list
+        of dicts keyed by each groupby and each aggregate spec (``"field:sum"``, ``"__count"``)."""
+        return model.formatted_read_group(domain, groupby, aggregates)
+
+else:
+    from odoo.models import NewId
+    from odoo.osv import expression
+
+    class Constraint:
+        """19.0's ``models.Constraint`` on 18.0: declared the same way in a model's class body
+        (``_name_uniq = Constraint("UNIQUE(name)", "message")``), it becomes the class's
+        ``_sql_constraints`` entry, under the same name in the database."""
+
+        def __init__(self, definition, message=""):
+            self.definition = definition
+            self.message = message
+
+        def __set_name__(self, owner, name):
+            assert name.startswith("_"), "Names of SQL objects in a model must start with '_'"
+            owner._sql_constraints = [
+                *owner.__dict__.get("_sql_constraints", []),
+                (name[1:], self.definition, self.message),
+            ]
+
+    AND = expression.AND
+    OR = expression.OR
+    FALSE_DOMAIN = expression.FALSE_DOMAIN
+
+    USER_GROUPS = "groups_id"
+    GROUP_USERS = "users"
+    ACTION_GROUPS = "groups_id"
+
+    LEAD_PHONES = ("mobile", "phone")
+
+    ACTIVITY_TYPE_KEEP_DONE = {"keep_done": True}
+
+    ACTIVITY_RESCHEDULE_METHODS = ("action_snooze",)
+
+    STAGE_TEAMS = "team_id"
+
+    def stage_team_values(team_id):
+        return {"team_id": team_id or False}
+
+    def stage_in_team_sql(stage, team):
+        return SQL(
+            "(%(s)s.team_id IS NULL OR %(s)s.team_id = %(t)s)", s=SQL.identifier(stage), t=team
+        )
+
+    def stage_shared_sql(stage):
+        return SQL("%s.team_id IS NULL", SQL.identifier(stage))
+
+    def formatted_groups(model, domain, groupby, aggregates):
+        """18.0's ``read_group`` (what its pivot and graph read), keyed the way 19.0's
+        ``formatted_read_group`` keys its groups."""
+        fields = [spec for spec in aggregates if spec != "__count"]
+        groups = model.read_group(domain, fields, groupby, lazy=False)
+        result = []
+        for group in groups:
+            row = {name: group[name] for name in groupby}
+            for spec in aggregates:
+                if spec == "__count":
+                    row[spec] = group["__count"]
+                else:
+                    row[spec] = group[spec.split(":")[0]]
+            result.append(row)
+        return result
+
+
+__all__ = [
+    "ACTION_GROUPS",
+    "ACTIVITY_RESCHEDULE_METHODS",
+    "ACTIVITY_TYPE_KEEP_DONE",
+    "AND",
+    "FALSE_DOMAIN",
+    "GROUP_USERS",
+    "LEAD_PHONES",
+    "OR",
+    "SERIES",
+    "STAGE_TEAMS",
+    "USER_GROUPS",
+    "Constraint",
+    "NewId",
+    "formatted_groups",
+    "stage_in_team_sql",
+    "stage_shared_sql",
+    "stage_team_values",
+]
