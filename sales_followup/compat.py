@@ -8,6 +8,10 @@ names it defined are replaced by Odoo's own at their import sites.
 The README's "The next series" lists what 20.0 changes and where each change lands here.
 """
 
+from datetime import timedelta
+
+from dateutil.relativedelta import MO, relativedelta
+
 from odoo import models, release
 from odoo.fields import Command
 from odoo.tools import SQL
@@ -18,6 +22,7 @@ SERIES = release.version_info[0]
 if SERIES >= 19:
     from odoo.fields import Domain
     from odoo.orm.identifiers import NewId
+    from odoo.service.model import call_kw
 
     Constraint = models.Constraint
 
@@ -44,12 +49,19 @@ if SERIES >= 19:
     #: due and done dates, which the discipline figures read): 19.0 always keeps them.
     ACTIVITY_TYPE_KEEP_DONE = {}
 
-    #: The "later" buttons of an activity (their names in the web client).
-    ACTIVITY_RESCHEDULE_METHODS = (
-        "action_reschedule_today",
-        "action_reschedule_tomorrow",
-        "action_reschedule_nextweek",
-    )
+    #: The buttons that move an activity to a later day: {method: the day it moves it to, from
+    #: its due date and today}. "Today" only ever brings a Follow-up forward.
+    ACTIVITY_LATER = {
+        "action_reschedule_tomorrow": lambda due, today: today + timedelta(days=1),
+        "action_reschedule_nextweek": lambda due, today: (
+            today + relativedelta(weeks=1, weekday=MO(-1))
+        ),
+    }
+    #: The same buttons on a record's list row: {its method: the activity's method}.
+    MIXIN_LATER = {
+        "action_reschedule_my_next_tomorrow": "action_reschedule_tomorrow",
+        "action_reschedule_my_next_nextweek": "action_reschedule_nextweek",
+    }
 
     #: crm.stage → the teams whose pipeline it is in (none: every team's).
     STAGE_TEAMS = "team_ids"
@@ -76,12 +88,48 @@ if SERIES >= 19:
             SQL.identifier(stage),
         )
 
+    def _keyed(groups, groupby, aggregates):
+        return [
+            {
+                **{name: group[name] for name in groupby},
+                **{spec.split(":")[0]: group[spec] for spec in aggregates},
+            }
+            for group in groups
+        ]
+
+    #: Stages have days to rot (crm.stage.rotting_threshold_days): the rule "Stuck in stage",
+    #: on these fields of the lead.
+    STAGE_ROTTING = True
+    STAGE_ROTTING_FIELDS = ("stage_id", "type", "date_last_stage_update", "won_status")
+
+    def stage_rotting_sql(lead, now):
+        """SQL: the opportunity aliased ``lead`` rots in its stage at ``now``, as Odoo's
+        ``is_rotting`` says (open, in a stage with days to rot, not moved for longer)."""
+        return SQL(
+            """%(l)s.type = 'opportunity' AND %(l)s.won_status = 'pending'
+               AND EXISTS (SELECT 1 FROM crm_stage rot_stage
+                            WHERE rot_stage.id = %(l)s.stage_id
+                              AND rot_stage.rotting_threshold_days > 0
+                              AND COALESCE(%(l)s.date_last_stage_update, %(l)s.create_date)
+                                  + make_interval(days => rot_stage.rotting_threshold_days)
+                                  < %(now)s)""",
+            l=SQL.identifier(lead),
+            now=now,
+        )
+
     def formatted_groups(model, domain, groupby, aggregates):
-        """The groups the web client's pivot and graph read (``formatted_read_group``): a list
-        of dicts keyed by each groupby and each aggregate spec (``"field:sum"``, ``"__count"``)."""
-        return model.formatted_read_group(domain, groupby, aggregates)
+        """The groups the web client's pivot and graph read (``formatted_read_group``), as
+        dicts keyed by each groupby, each aggregated field's name and ``__count``."""
+        return _keyed(model.formatted_read_group(domain, groupby, aggregates), groupby, aggregates)
+
+    def web_groups(model, domain, groupby, aggregates, order=None):
+        """The groups of a grouped list or kanban view (``web_read_group``), keyed as
+        ``formatted_groups`` keys them."""
+        groups = model.web_read_group(domain, groupby, aggregates, order=order)["groups"]
+        return _keyed(groups, groupby, aggregates)
 
 else:
+    from odoo.api import call_kw
     from odoo.models import NewId
     from odoo.osv import expression
 
@@ -113,7 +161,11 @@ else:
 
     ACTIVITY_TYPE_KEEP_DONE = {"keep_done": True}
 
-    ACTIVITY_RESCHEDULE_METHODS = ("action_snooze",)
+    ACTIVITY_LATER = {
+        # "Snooze 7d": seven days after the due date (after today when it is overdue).
+        "action_snooze": lambda due, today: max(due, today) + timedelta(days=7),
+    }
+    MIXIN_LATER = {}
 
     STAGE_TEAMS = "team_id"
 
@@ -128,39 +180,54 @@ else:
     def stage_shared_sql(stage):
         return SQL("%s.team_id IS NULL", SQL.identifier(stage))
 
+    STAGE_ROTTING = False
+    STAGE_ROTTING_FIELDS = ()
+
+    def stage_rotting_sql(lead, now):
+        return SQL("FALSE")
+
+    def _keyed(groups, groupby, aggregates):
+        return [
+            {
+                **{name: group[name] for name in groupby},
+                **{spec.split(":")[0]: group[spec.split(":")[0]] for spec in aggregates},
+            }
+            for group in groups
+        ]
+
     def formatted_groups(model, domain, groupby, aggregates):
-        """18.0's ``read_group`` (what its pivot and graph read), keyed the way 19.0's
-        ``formatted_read_group`` keys its groups."""
         fields = [spec for spec in aggregates if spec != "__count"]
         groups = model.read_group(domain, fields, groupby, lazy=False)
-        result = []
-        for group in groups:
-            row = {name: group[name] for name in groupby}
-            for spec in aggregates:
-                if spec == "__count":
-                    row[spec] = group["__count"]
-                else:
-                    row[spec] = group[spec.split(":")[0]]
-            result.append(row)
-        return result
+        return _keyed(groups, groupby, aggregates)
+
+    def web_groups(model, domain, groupby, aggregates, order=None):
+        fields = [spec for spec in aggregates if spec != "__count"]
+        groups = model.web_read_group(domain, fields, groupby, orderby=order, lazy=False)["groups"]
+        return _keyed(groups, groupby, aggregates)
 
 
 __all__ = [
     "ACTION_GROUPS",
-    "ACTIVITY_RESCHEDULE_METHODS",
+    "ACTIVITY_LATER",
     "ACTIVITY_TYPE_KEEP_DONE",
     "AND",
     "FALSE_DOMAIN",
     "GROUP_USERS",
     "LEAD_PHONES",
+    "MIXIN_LATER",
     "OR",
     "SERIES",
+    "STAGE_ROTTING",
+    "STAGE_ROTTING_FIELDS",
     "STAGE_TEAMS",
     "USER_GROUPS",
     "Constraint",
     "NewId",
+    "call_kw",
     "formatted_groups",
     "stage_in_team_sql",
+    "stage_rotting_sql",
     "stage_shared_sql",
     "stage_team_values",
+    "web_groups",
 ]

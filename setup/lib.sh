@@ -193,8 +193,10 @@ assert_installed() {
     done
 }
 
-# Odoo 19.0 loads demo data only when asked (--with-demo); 18.0 loads it unless told not to.
+# Odoo 19.0 loads demo data only when asked (--with-demo); 18.0 loads it unless told not to
+# (--without-demo=all, which 19.0 no longer takes).
 demo_option() { [ "$SERIES_MAJOR" -ge 19 ] && echo --with-demo || true; }
+no_demo_option() { [ "$SERIES_MAJOR" -ge 19 ] || echo --without-demo=all; }
 
 # Refuse a database made by the other series (Odoo cannot load it; upgrading it is a migration).
 assert_series() {

@@ -110,12 +110,13 @@ class CrmLead(models.Model):
         # Leads without a follow-up are in no bucket (NOT on an empty date would drop them).
         return ["|", ("followup_next_date", "=", False), "!", *domain]
 
-    def _field_to_sql(self, alias, fname, query=None, flush=True):
-        """The due bucket in SQL, so that the Today list groups and sorts by it."""
+    def _field_to_sql(self, alias, fname, query=None, *args, **kwargs):
+        """The due bucket in SQL, so that the Today list groups and sorts by it. (18.0 passes
+        a ``flush`` flag after the query, 19.0 does not: the rest is handed on as it came.)"""
         if fname != "followup_due_bucket":
-            return super()._field_to_sql(alias, fname, query, flush)
+            return super()._field_to_sql(alias, fname, query, *args, **kwargs)
         today, last = self._followup_bucket_bounds()
-        next_date = super()._field_to_sql(alias, "followup_next_date", query, flush)
+        next_date = super()._field_to_sql(alias, "followup_next_date", query, *args, **kwargs)
         return SQL(
             """CASE WHEN %(day)s < %(today)s THEN 'overdue'
                     WHEN %(day)s = %(today)s THEN 'today'

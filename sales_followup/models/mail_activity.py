@@ -2,8 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import html2plaintext
 
-# Odoo's "Snooze 7d".
-SNOOZE_DAYS = 7
+from ..compat import ACTIVITY_LATER
 
 
 class MailActivity(models.Model):
@@ -73,19 +72,25 @@ class MailActivity(models.Model):
                 )
             )
 
-    def action_snooze(self):
-        """Snoozing a Follow-up asks for the reason (the Postpone dialog, a week later by
-        default); other activities snooze as in Odoo."""
+    def _followup_later(self, later_day, odoo_later):
+        """A "later" button of Odoo's (Snooze on 18.0, Tomorrow and Next Week on 19.0) on a
+        Follow-up asks for the reason: the Postpone dialog opens, the day the button names
+        proposed (on a working day). Other activities, and a Follow-up the button brings
+        forward, move as in Odoo (``odoo_later``)."""
         self._input_check_ids()
         followups = self._followup_only()
         if not followups:
-            return super().action_snooze()
+            return odoo_later()
         if len(self) > 1:
-            raise UserError(_("Snooze: postpone follow-ups one at a time, each with its reason."))
+            raise UserError(_("Due Date: postpone follow-ups one at a time, each with its reason."))
+        today = fields.Date.context_today(self)
+        day = later_day(followups.date_deadline, today)
+        if day <= followups.date_deadline:
+            return odoo_later()
         lead = self.env["crm.lead"].browse(followups.res_id)
         action = lead.action_followup_postpone()
         action["context"]["default_new_date"] = fields.Date.to_string(
-            lead._followup_postpone_default_date(SNOOZE_DAYS)
+            self.env["sales.followup.engine"]._on_working_days(lead, {lead.id: day})[lead.id]
         )
         return action
 
@@ -157,3 +162,17 @@ class MailActivity(models.Model):
                     leads=", ".join(leads.mapped("display_name")),
                 )
             )
+
+
+def _later_button(name, later_day):
+    def button(self):
+        return self._followup_later(later_day, getattr(super(MailActivity, self), name))
+
+    button.__name__ = name
+    button.__doc__ = "Odoo's button, a Follow-up postponed with a reason (_followup_later)."
+    return button
+
+
+# The series' "later" buttons (compat.ACTIVITY_LATER).
+for _name, _later_day in ACTIVITY_LATER.items():
+    setattr(MailActivity, _name, _later_button(_name, _later_day))

@@ -6,6 +6,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..compat import STAGE_ROTTING_FIELDS, stage_rotting_sql
 from ..tools.system_write import is_system, system_env
 from .sales_followup_risk_type import AUTOMATIC_RISK_CODES
 
@@ -244,6 +245,12 @@ class SalesFollowupRisk(models.Model):
                 params["first_contact_before"],
                 params["overdue_before"],
             ),
+            # An open opportunity stayed in its stage past the stage's days to rot (Odoo's
+            # "rotting", from 19.0 on): one signal on the card, the risk, not two.
+            "stage_rotting": SQL(
+                "lead.followup_status IN ('to_contact', 'in_progress') AND %s",
+                stage_rotting_sql("lead", params["now"]),
+            ),
         }
         checks = [
             SQL("(%s, (%s))", params["type_ids"][code], condition)
@@ -288,6 +295,7 @@ class SalesFollowupRisk(models.Model):
                 "followup_origin",
                 "followup_in_pool",
                 "company_id",
+                *STAGE_ROTTING_FIELDS,
             ]
         )
         self.flush_model()

@@ -1,10 +1,17 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..compat import Constraint
+from ..compat import STAGE_ROTTING, Constraint
 
 # Codes of the automatic rules (see sales.followup.risk._desired_risks_sql).
-AUTOMATIC_RISK_CODES = ("overdue", "overdue_long", "no_reply", "silent", "first_contact_late")
+AUTOMATIC_RISK_CODES = (
+    "overdue",
+    "overdue_long",
+    "no_reply",
+    "silent",
+    "first_contact_late",
+    "stage_rotting",
+)
 
 
 class SalesFollowupRiskType(models.Model):
@@ -50,3 +57,11 @@ class SalesFollowupRiskType(models.Model):
                         ", ".join(AUTOMATIC_RISK_CODES),
                     )
                 )
+
+    @api.model
+    def _followup_archive_unsupported(self):
+        """Archive the shipped rules this series of Odoo cannot evaluate (a stage's days to rot
+        exist from 19.0 on), so that nobody sees a rule that never fires. Never reactivates:
+        a manager may have archived one."""
+        if not STAGE_ROTTING:
+            self.env.ref("sales_followup.risk_type_stage_rotting").active = False

@@ -8,11 +8,11 @@ import re
 
 from lxml import etree
 
-from odoo.api import call_kw
 from odoo.models import check_method_name
 from odoo.tests import Form
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.sales_followup.compat import call_kw
 from odoo.addons.web.controllers.utils import clean_action
 
 WEB_CLIENT_URL = re.compile(r"^/odoo/action-(?P<action>[\w.]+)(?:/(?P<res_id>\d+))?$")

@@ -10,6 +10,8 @@ from lxml import etree
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.sales_followup.compat import formatted_groups
+
 from .common import FollowupCommon
 
 
@@ -83,11 +85,11 @@ class TestToday(FollowupCommon):
                 ),
                 {"today", "soon", "later", "none"},
             )
-            groups = Lead.read_group(
+            groups = formatted_groups(
+                Lead,
                 mine + [("followup_due_bucket", "!=", False)],
                 ["followup_due_bucket"],
-                ["followup_due_bucket"],
-                lazy=False,
+                ["__count"],
             )
             self.assertEqual(
                 [(group["followup_due_bucket"], group["__count"]) for group in groups],

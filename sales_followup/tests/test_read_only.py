@@ -13,6 +13,8 @@ import psycopg2.errors
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.sales_followup.compat import web_groups
+
 from .common import read_only_transaction, request_cursors
 from .pool_common import PoolCommon
 
@@ -74,12 +76,10 @@ class TestReadOnlyReads(PoolCommon):
         domain = [("user_id", "=", self.user_salesman.id), ("followup_due_bucket", "!=", False)]
         with self.frozen("2026-03-06 09:00:00"), read_only_transaction(self.env):
             cards = Lead.web_search_read(domain, view_spec(Lead, today_views))["records"]
-            groups = Lead.web_read_group(
-                domain, ["followup_next_date"], ["followup_due_bucket"], lazy=False
-            )["groups"]
+            groups = web_groups(Lead, domain, ["followup_due_bucket"], ["__count"])
             mine = [("user_id", "=", self.user_salesman.id)]
             pipeline = Lead.web_search_read(mine, view_spec(Lead, pipeline_views))["records"]
-            stages = Lead.web_read_group(mine, ["expected_revenue:sum"], ["stage_id"])["groups"]
+            stages = web_groups(Lead, mine, ["stage_id"], ["expected_revenue:sum", "__count"])
             bars = Lead.read_progress_bar(
                 mine,
                 "stage_id",
@@ -95,7 +95,7 @@ class TestReadOnlyReads(PoolCommon):
         self.assertEqual(card["followup_last_summary"], "Sent the price list")
         self.assertEqual([group["followup_due_bucket"] for group in groups], ["upcoming"])
         self.assertEqual([record["id"] for record in pipeline], [lead.id])
-        counts = {group["stage_id"][0]: group["stage_id_count"] for group in stages}
+        counts = {group["stage_id"][0]: group["__count"] for group in stages}
         self.assertEqual(counts[lead.stage_id.id], 1)
         self.assertEqual(sum(counts.values()), 1, "every stage is a column, one holds the lead")
         self.assertEqual(bars, {str(lead.stage_id.id): {"planned": 1, "today": 0, "overdue": 0}})
@@ -115,7 +115,7 @@ class TestReadOnlyReads(PoolCommon):
         spec = view_spec(Pool, [(False, "list"), (False, "kanban")])
         with self.frozen("2026-03-09 09:00:00"), read_only_transaction(self.env):
             rows = Pool.web_search_read([("customer_name", "ilike", "hangzhou")], spec)["records"]
-            groups = Pool.web_read_group([], ["pool_date:max"], ["team_id"], lazy=False)["groups"]
+            groups = web_groups(Pool, [], ["team_id"], ["pool_date:max", "__count"])
             count = Pool.search_count([("pool_reason", "ilike", "region")])
         [row] = rows
         self.assertEqual(row["id"], in_pool.id)
@@ -143,7 +143,7 @@ class TestReadOnlyReads(PoolCommon):
         log_views = [(False, "list"), (False, "kanban"), (False, "form")]
         with self.frozen("2026-03-06 09:00:00"), read_only_transaction(self.env):
             [log] = Log.web_search_read([], view_spec(Log, log_views))["records"]
-            methods = Log.web_read_group([], ["__count"], ["method"], lazy=False)["groups"]
+            methods = web_groups(Log, [], ["method"], ["__count"])
             [risk] = Risk.web_search_read([], view_spec(Risk, [(False, "list")]))["records"]
         self.assertEqual(log["summary"], "Asked for the drawings")
         self.assertEqual([(group["method"], group["__count"]) for group in methods], [("phone", 1)])

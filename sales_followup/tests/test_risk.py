@@ -3,6 +3,8 @@ from datetime import datetime
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.sales_followup.compat import formatted_groups
+
 from .common import FollowupCommon
 
 
@@ -373,8 +375,8 @@ class TestRisk(FollowupCommon):
             self._raise(lead, self.type_competitor)
             Lead = self.env["crm.lead"].with_user(self.user_salesman)
             self.assertIn(lead, Lead.search([("followup_risk_level", "!=", "none")]))
-            groups = Lead.read_group(
-                [("id", "=", lead.id)], ["followup_risk_type_ids"], ["followup_risk_type_ids"]
+            groups = formatted_groups(
+                Lead, [("id", "=", lead.id)], ["followup_risk_type_ids"], ["__count"]
             )
             self.assertEqual(groups[0]["followup_risk_type_ids"][0], self.type_competitor.id)
             arch = Lead.get_views([(False, "kanban")])["views"]["kanban"]["arch"]
@@ -391,7 +393,7 @@ class TestRisk(FollowupCommon):
         with self.assertRaises(AccessError):
             other_risk.with_user(self.user_salesman).read(["note"])
         self.assertEqual(Risk.search_count([("lead_id", "=", other.id)]), 0)
-        groups = Risk.read_group([], ["lead_id"], ["lead_id"])
+        groups = formatted_groups(Risk, [], ["lead_id"], ["__count"])
         self.assertEqual([g["lead_id"][0] for g in groups], [mine.id])
         with self.assertRaises(AccessError):
             self._raise(other, self.type_budget)

@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.sales_followup.compat import formatted_groups
+
 from .common import FollowupCommon
 
 
@@ -22,7 +24,7 @@ class TestSecurity(FollowupCommon):
         self.assertNotIn(self.log_other, visible)
         with self.assertRaises(AccessError):
             self.log_other.with_user(self.user_salesman).read(["summary"])
-        groups = Log.read_group([], ["lead_id"], ["lead_id"])
+        groups = formatted_groups(Log, [], ["lead_id"], ["__count"])
         self.assertEqual({g["lead_id"][0] for g in groups}, {self.lead_mine.id})
         all_leads = self.env["sales.followup.log"].with_user(self.user_all_leads).search([])
         self.assertIn(self.log_other, all_leads)

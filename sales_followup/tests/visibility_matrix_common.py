@@ -24,6 +24,8 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user
 
+from odoo.addons.sales_followup.compat import formatted_groups
+
 from ..tools.pool import POOL_PUBLIC_FIELDS
 from .matrix_common import ROLES, MatrixCommon
 
@@ -422,8 +424,8 @@ class VisibilityMatrixCase(MatrixCommon, HttpCase):
                 if may_read:
                     # The total (no grouping), then by salesperson, team and company.
                     for groupby in [None, *self._group_by(model)]:
-                        groups = As.read_group(
-                            list(domain), [], [groupby] if groupby else [], lazy=False
+                        groups = formatted_groups(
+                            As, list(domain), [groupby] if groupby else [], ["__count"]
                         )
                         self.assertEqual(
                             sum(group["__count"] for group in groups),

@@ -12,6 +12,7 @@ import openpyxl
 from odoo.tests import tagged
 from odoo.tools import config
 
+from odoo.addons.sales_followup.compat import formatted_groups
 from odoo.addons.sales_followup_reports.wizard.sales_followup_funnel_wizard import (
     previous_period,
 )
@@ -403,7 +404,6 @@ class TestFunnelActivity(FunnelCommon):
             ("2026-01-01", "2026-03-31", 6),
             ("2025-10-01", "2025-12-31", 1),
         ):
-            [group] = Funnel.read_group(
-                [("start_date", ">=", start), ("start_date", "<=", end), *scope], ["nbr:sum"], []
-            )
+            period = [("start_date", ">=", start), ("start_date", "<=", end), *scope]
+            [group] = formatted_groups(Funnel, period, [], ["nbr:sum"])
             self.assertEqual(group["nbr"], expected)

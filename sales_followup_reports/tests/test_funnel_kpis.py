@@ -4,6 +4,8 @@ from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.sales_followup.compat import formatted_groups
+
 from .common import FunnelCommon
 
 Q1_START, Q1_END = "2026-01-01", "2026-04-01"
@@ -131,8 +133,8 @@ class TestFunnelKpis(FunnelCommon):
         wizard = self._wizard(breakdown="user_id")
         data = wizard.get_report_data()
         Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
-        groups = Report.read_group(
-            wizard._domain(), ["nbr:sum", "converted:sum", "won_revenue:sum"], ["user_id"]
+        groups = formatted_groups(
+            Report, wizard._domain(), ["user_id"], ["nbr:sum", "converted:sum", "won_revenue:sum"]
         )
         pivot = {group["user_id"][1]: group for group in groups}
         for row in data["breakdown"]:

@@ -13,6 +13,8 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
 
+from odoo.addons.sales_followup.compat import formatted_groups
+
 from .common import FunnelCommon
 
 RATES = ["conversion_rate:avg", "first_contact_rate:avg", "on_rhythm_rate:avg"]
@@ -38,7 +40,7 @@ class TestFunnelPivot(FunnelCommon):
 
     def _pivot(self, domain, groupby):
         Report = self.env["sales.followup.funnel.report"].with_user(self.manager)
-        return Report.read_group(domain, ["nbr:sum", *RATES], groupby, lazy=False)
+        return formatted_groups(Report, domain, groupby, ["nbr:sum", *RATES])
 
     def test_rates_as_measures_are_the_report_rates(self):
         wizard = self._wizard(breakdown="user_id")
@@ -301,7 +303,7 @@ class TestFunnelPivot(FunnelCommon):
                 cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
                 during.clear()
                 with patch.object(type(Report), "_read_group_select", spy):
-                    groups = Report.read_group([], ["nbr:sum", *RATES], ["user_id"], lazy=False)
+                    groups = formatted_groups(Report, [], ["user_id"], ["nbr:sum", *RATES])
                 self.assertTrue(groups)
                 self.assertEqual(set(during), {"off"}, "off while the query is made and run")
                 cr.execute("SELECT current_setting('jit')")

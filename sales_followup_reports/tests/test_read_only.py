@@ -20,6 +20,7 @@ from odoo.http import content_disposition
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
+from odoo.addons.sales_followup.compat import web_groups
 from odoo.addons.sales_followup.tests.common import read_only_transaction, request_cursors
 
 from ..controllers.report import READ_ONLY_REPORTS, read_only_report
@@ -44,9 +45,7 @@ class ReadOnlyCommon(FunnelCommon):
     def _funnel_pivot(self, groupby, orderby=False):
         Funnel = self.env["sales.followup.funnel.report"].with_user(self.manager)
         domain = [("start_date", ">=", self.q1[0]), ("start_date", "<=", self.q1[1])]
-        return Funnel.web_read_group(
-            domain, ["nbr:sum", *RATES], groupby, orderby=orderby, lazy=False
-        )["groups"]
+        return web_groups(Funnel, domain, groupby, ["nbr:sum", *RATES, "__count"], order=orderby)
 
     def assertFunnelFigures(self, text):
         """The Q1 funnel: 6 new leads, 2 won (33.3%), first contact in the window for 3 of 6
@@ -82,12 +81,12 @@ class TestReadOnlyReports(ReadOnlyCommon):
     def test_pool_analysis_pivot(self):
         Pool = self.env["sales.followup.pool.report"].with_user(self.manager)
         with read_only_transaction(self.env):
-            groups = Pool.web_read_group(
+            groups = web_groups(
+                Pool,
                 [("date", ">=", "2026-03-01"), ("date", "<", "2026-04-01")],
-                ["releases:sum", "claims:sum", "in_pool_now:sum", "pool_days:avg"],
                 ["user_id"],
-                lazy=False,
-            )["groups"]
+                ["releases:sum", "claims:sum", "in_pool_now:sum", "pool_days:avg"],
+            )
         [rep_a] = [group for group in groups if group["user_id"][1] == "Rep A"]
         self.assertEqual(rep_a["releases"], 1)
         self.assertEqual(rep_a["in_pool_now"], 1)

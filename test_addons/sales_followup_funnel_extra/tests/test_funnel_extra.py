@@ -1,5 +1,7 @@
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from odoo.addons.sales_followup.compat import formatted_groups
+
 
 @tagged("post_install", "-at_install")
 class TestFunnelExtraColumn(TransactionCase):
@@ -59,7 +61,7 @@ class TestFunnelExtraColumn(TransactionCase):
     def test_pivot_and_list_show_the_new_column(self):
         Report = self.env["sales.followup.funnel.report"].with_user(self.colleague)
         domain = [("lead_id", "in", self.leads.ids)]
-        groups = Report.read_group(domain, ["starred:sum", "nbr:sum"], ["priority"], lazy=False)
+        groups = formatted_groups(Report, domain, ["priority"], ["starred:sum", "nbr:sum"])
         self.assertEqual(
             {group["priority"]: (group["nbr"], group["starred"]) for group in groups},
             {"1": (1, 1), "3": (1, 1)},
