@@ -8,6 +8,7 @@ names it defined are replaced by Odoo's own at their import sites.
 The README's "The next series" lists what 20.0 changes and where each change lands here.
 """
 
+import contextlib
 from datetime import timedelta
 
 from dateutil.relativedelta import MO, relativedelta
@@ -36,11 +37,20 @@ if SERIES >= 19:
 
     FALSE_DOMAIN = list(Domain.FALSE)
 
-    #: res.users → its groups, res.groups → its users.
+    #: res.users → the groups it is given, res.groups → the users given it; and the same with
+    #: the groups they imply (what a user actually has).
     USER_GROUPS = "group_ids"
     GROUP_USERS = "user_ids"
+    USER_ALL_GROUPS = "all_group_ids"
+    GROUP_ALL_USERS = "all_user_ids"
     #: ir.actions.* → the groups that see the action.
     ACTION_GROUPS = "group_ids"
+    #: ir.filters → the users a favourite is private to (none: everyone's).
+    FILTER_USERS = "user_ids"
+
+    def filter_owner_values(user):
+        """The values of a favourite private to ``user``."""
+        return {"user_ids": [Command.set(user.ids)]}
 
     #: The lead's phone fields, the one a salesperson calls first first (19.0 dropped mobile).
     LEAD_PHONES = ("phone",)
@@ -117,6 +127,22 @@ if SERIES >= 19:
             now=now,
         )
 
+    def compile_domain(model, domain):
+        """Compile ``domain`` on ``model`` as a search would (fields, operators, values),
+        without running it; raises on what is not a domain of the model."""
+        model.sudo()._search(Domain(domain))
+
+    def cron_cursor_shared(case):
+        """In a test ``case``, the scheduler's own cursor (a scheduled action run by hand opens
+        one) wraps the test's, so that the action sees the test's data."""
+        return case.enter_registry_test_mode()
+
+    def api_kind(method):
+        """ "model" for an ``@api.model`` method, "model_create" for ``create``, else None."""
+        if not getattr(method, "_api_model", False):
+            return None
+        return "model_create" if method.__name__ == "create" else "model"
+
     def formatted_groups(model, domain, groupby, aggregates):
         """The groups the web client's pivot and graph read (``formatted_read_group``), as
         dicts keyed by each groupby, each aggregated field's name and ``__count``."""
@@ -155,7 +181,14 @@ else:
 
     USER_GROUPS = "groups_id"
     GROUP_USERS = "users"
+    # 18.0 stores the implied groups on the user too.
+    USER_ALL_GROUPS = "groups_id"
+    GROUP_ALL_USERS = "users"
     ACTION_GROUPS = "groups_id"
+    FILTER_USERS = "user_id"
+
+    def filter_owner_values(user):
+        return {"user_id": user.id}
 
     LEAD_PHONES = ("mobile", "phone")
 
@@ -179,6 +212,16 @@ else:
 
     def stage_shared_sql(stage):
         return SQL("%s.team_id IS NULL", SQL.identifier(stage))
+
+    def compile_domain(model, domain):
+        model._where_calc(domain)
+
+    def cron_cursor_shared(case):
+        # 18.0 runs a scheduled action triggered by hand in the caller's cursor.
+        return contextlib.nullcontext()
+
+    def api_kind(method):
+        return getattr(method, "_api", None)
 
     STAGE_ROTTING = False
     STAGE_ROTTING_FIELDS = ()
@@ -212,6 +255,8 @@ __all__ = [
     "ACTIVITY_TYPE_KEEP_DONE",
     "AND",
     "FALSE_DOMAIN",
+    "FILTER_USERS",
+    "GROUP_ALL_USERS",
     "GROUP_USERS",
     "LEAD_PHONES",
     "MIXIN_LATER",
@@ -220,10 +265,15 @@ __all__ = [
     "STAGE_ROTTING",
     "STAGE_ROTTING_FIELDS",
     "STAGE_TEAMS",
+    "USER_ALL_GROUPS",
     "USER_GROUPS",
     "Constraint",
+    "api_kind",
+    "cron_cursor_shared",
+    "filter_owner_values",
     "NewId",
     "call_kw",
+    "compile_domain",
     "formatted_groups",
     "stage_in_team_sql",
     "stage_rotting_sql",

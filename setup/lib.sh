@@ -147,6 +147,8 @@ ensure_venv() {
         touch "$VENV/.complete"
         # This series' older environments (other requirement files) are of no use any more.
         find "$CACHE" -maxdepth 1 -name "venv-$ODOO_SERIES-*" ! -path "$VENV" -exec rm -rf {} +
+        # Environments of the releases that served one series only (venv-<key>).
+        find "$CACHE" -maxdepth 1 -regextype posix-extended -regex '.*/venv-[0-9a-f]+' -exec rm -rf {} +
     else
         info "cached: $VENV"
     fi

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from odoo_series import run_series
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,6 +39,15 @@ def odoo(database, *args, addons_dir=REPO, command=(), stdin=""):
     ]
     assert result.returncode == 0 and not errors, "\n".join(errors)[:4000] or result.stderr[-4000:]
     return result
+
+
+def demo_options(wanted):
+    """The options of ``odoo-bin -i`` for a new database with demo data (``wanted``) or without:
+    18.0 loads it unless told not to, 19.0 only when asked (``--with-demo``)."""
+    series = run_series()
+    if series and int(series.split(".")[0]) >= 19:
+        return ["--with-demo"] if wanted else []
+    return [] if wanted else ["--without-demo=all"]
 
 
 def drop_database(database):

@@ -7,8 +7,8 @@ own state (won, lost, worked on, untouched), grade C, and one Follow-up spread o
 rhythm for the open leads that have a salesperson. The risk scan must then raise nothing on
 them, until their spread follow-up really is overdue.
 
-Needs PostgreSQL and Odoo's source, which ``./setup/test`` provides (``ODOO_SRC``,
-``.run/odoo-test.conf``).
+Needs PostgreSQL and Odoo's source, which ``./setup/test`` provides for each series (``ODOO_SRC``,
+``ODOO_CONF``).
 """
 
 import os
@@ -16,7 +16,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from odoo_run import drop_database, odoo, query
+from odoo_run import demo_options, drop_database, odoo, query
 
 # One database per run (dropped at the end), so that two runs never share one.
 DB = f"sales_followup_install_existing_{os.getpid()}"
@@ -38,7 +38,8 @@ def _automatic_risks():
 def adopted():
     try:
         drop_database(DB)
-        odoo(DB, "-i", "crm", "--stop-after-init")
+        # crm's demo leads stand for the leads of a company that has used Odoo CRM for years.
+        odoo(DB, "-i", "crm", *demo_options(True), "--stop-after-init")
         before = query(
             DB,
             """
@@ -47,9 +48,9 @@ def adopted():
               FROM crm_lead lead LEFT JOIN crm_stage stage ON stage.id = lead.stage_id""",
         )
         # The module's demo leads come along all the same: Odoo installs a module with demo data
-        # when a module it depends on has it (crm here). Hence the checks below look only at the
-        # leads of this snapshot.
-        odoo(DB, "-i", "sales_followup", "--without-demo=all", "--stop-after-init")
+        # when a module it depends on has it (crm here; 19.0 loads it in any database that has
+        # demo data). Hence the checks below look only at the leads of this snapshot.
+        odoo(DB, "-i", "sales_followup", *demo_options(False), "--stop-after-init")
         # The adoption reads days in the time zone of the user the install runs as (the
         # superuser); UTC when it has none.
         ((tz,),) = query(

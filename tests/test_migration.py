@@ -1,30 +1,37 @@
 """Upgrade from the previous release: install it from git history with demo data, upgrade to the
 code of this checkout, and check that follow-up logs, grades, statuses and risks come through
-unchanged and that the upgraded database keeps working.
+unchanged and that the upgraded database keeps working; then uninstall.
 
-The previous release is the newest ``v18.0.*`` tag whose version is below the manifest's, or, in
-a clone without tags, the commit pinned below. Needs PostgreSQL and Odoo's source, which
-``./setup/test`` provides (``ODOO_SRC``, ``.run/odoo-test.conf``).
+The previous release is the newest release tag below the manifest's version that runs on this
+run's series: ``v<series>.<version>`` (``v18.0.1.1.0``) or, from the releases of one source for
+every series on, ``v<version>``; in a clone without tags, the 18.0 release pinned below. Before
+1.7.0 the addons served 18.0 only: on 19.0 there is no release to upgrade from yet, and the
+uninstall runs on a fresh install of this checkout instead. The migration scripts themselves are
+checked on every series (folders without a series, safe to run again).
+
+Needs PostgreSQL and Odoo's source, which ``./setup/test`` provides for each series
+(``ODOO_SRC``, ``ODOO_CONF``).
 """
 
 import ast
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
-from odoo_run import REPO, cursor, drop_database, odoo
+from odoo_run import REPO, cursor, demo_options, drop_database, odoo
+from odoo_series import full_version, module_version, run_series
 
 MODULES = "sales_followup,sales_followup_reports"
 # One database per run (dropped at the end), so that two runs never share one.
 DB = os.environ.get("SALES_FOLLOWUP_MIGRATION_DB", f"sales_followup_migration_{os.getpid()}")
-# Release 18.0.1.1.0 (its last commit): used when the clone carries no release tags.
-PREVIOUS_RELEASE = "f77bc82a671e191cfe122a87c4e1a75d7216157a"
-
-
-def _version(text):
-    return tuple(int(part) for part in text.lstrip("v").split("."))
+# Release 18.0.1.1.0 (its last commit): used on 18.0 when the clone carries no release tags.
+PINNED_RELEASE = "f77bc82a671e191cfe122a87c4e1a75d7216157a"
+PINNED_RELEASE_SERIES = "18.0"
+# The series of this run's Odoo (None outside ./setup/test, where odoo() says what is missing).
+SERIES = run_series()
 
 
 def _manifest_version(addon_dir):
@@ -39,10 +46,26 @@ def _git(*args):
 
 
 def _previous_release():
-    current = _version(_manifest_version(REPO / "sales_followup"))
-    tags = _git("tag", "--list", "v18.0.*", "--merged", "HEAD").split()
-    older = [tag for tag in tags if _version(tag) < current]
-    return max(older, key=_version) if older else PREVIOUS_RELEASE
+    """The tag or commit of the release before this checkout's that runs on this run's series,
+    or None when there is none."""
+    current = module_version(_manifest_version(REPO / "sales_followup"))
+    ours = rf"v(?:{re.escape(SERIES or PINNED_RELEASE_SERIES)}\.)?\d+\.\d+\.\d+"
+    tags = [
+        tag
+        for tag in _git("tag", "--list", "v*", "--merged", "HEAD").split()
+        if re.fullmatch(ours, tag) and module_version(tag[1:]) < current
+    ]
+    if tags:
+        return max(tags, key=lambda tag: module_version(tag[1:]))
+    return PINNED_RELEASE if SERIES in (None, PINNED_RELEASE_SERIES) else None
+
+
+PREVIOUS_RELEASE = _previous_release()
+needs_previous_release = pytest.mark.skipif(
+    PREVIOUS_RELEASE is None,
+    reason=f"no earlier release runs on Odoo {SERIES}: the addons served Odoo "
+    f"{PINNED_RELEASE_SERIES} only before 1.7.0 (the previous release is 18.0.1.1.0)",
+)
 
 
 def _snapshot():
@@ -136,13 +159,13 @@ print("UPGRADE-CHECK", lead.id, log.id, nxt, lead.followup_next_date)
 
 @pytest.fixture(scope="module")
 def upgraded():
-    base = _previous_release()
+    base = PREVIOUS_RELEASE
     worktree = Path(tempfile.mkdtemp(prefix="sales_followup_previous_")) / "addons"
     _git("worktree", "add", "--detach", str(worktree), base)
     try:
         try:
             drop_database(DB)
-            odoo(DB, "-i", MODULES, "--stop-after-init", addons_dir=worktree)
+            odoo(DB, "-i", MODULES, *demo_options(True), "--stop-after-init", addons_dir=worktree)
             # History brought in by the previous release's own tracker importer.
             odoo(DB, addons_dir=worktree, command=["shell"], stdin=IMPORT_SCRIPT)
             before = _snapshot()
@@ -158,10 +181,12 @@ def upgraded():
         drop_database(DB)
 
 
+@needs_previous_release
 def test_previous_release_had_data(upgraded):
     before = upgraded["before"]
     assert before["modules"] == {
-        name: ("installed", upgraded["previous"]) for name in MODULES.split(",")
+        name: ("installed", full_version(upgraded["previous"], SERIES))
+        for name in MODULES.split(",")
     }
     # The demo data of the previous release: leads in every status, logs, manual and rule risks.
     statuses = {row[2] for row in before["leads"]}
@@ -173,11 +198,13 @@ def test_previous_release_had_data(upgraded):
     assert before["open_followups"]
 
 
+@needs_previous_release
 def test_upgrade_reaches_current_version(upgraded):
     current = _manifest_version(REPO / "sales_followup")
-    assert _version(upgraded["previous"]) < _version(current)
+    assert module_version(upgraded["previous"]) < module_version(current)
     assert upgraded["after"]["modules"] == {
-        name: ("installed", _manifest_version(REPO / name)) for name in MODULES.split(",")
+        name: ("installed", full_version(_manifest_version(REPO / name), SERIES))
+        for name in MODULES.split(",")
     }
 
 
@@ -191,6 +218,7 @@ def _own(rows, existing, key=0):
     return [row for row in rows if row[key] not in existing]
 
 
+@needs_previous_release
 @pytest.mark.parametrize("part", ["leads", "logs", "risks", "open_followups"])
 def test_upgrade_keeps_followup_data(upgraded, part):
     """What the module made of its own leads comes through unchanged."""
@@ -209,6 +237,7 @@ def test_upgrade_keeps_followup_data(upgraded, part):
     assert mine_after == mine_before
 
 
+@needs_previous_release
 def test_upgrade_gives_imported_history_its_dates(upgraded):
     with cursor(DB) as cr:
         cr.execute(
@@ -237,6 +266,7 @@ def test_upgrade_gives_imported_history_its_dates(upgraded):
     assert others == 0, "the demo's own leads were created in Odoo"
 
 
+@needs_previous_release
 def test_upgrade_keeps_settings(upgraded):
     before, after = dict(upgraded["before"]["settings"]), dict(upgraded["after"]["settings"])
     assert {key: value for key, value in after.items() if key in before} == before
@@ -248,6 +278,7 @@ def test_upgrade_keeps_settings(upgraded):
     }
 
 
+@needs_previous_release
 def test_upgrade_adopts_leads_the_previous_release_left_untouched(upgraded):
     """The previous release left crm's demo leads 'To Follow Up', without a code, flagged
     'First contact late' and with first-contact follow-ups years overdue; the upgrade brings
@@ -278,6 +309,7 @@ def test_upgrade_adopts_leads_the_previous_release_left_untouched(upgraded):
     assert min(row[1] for row in followups.values()) >= after["today"]
 
 
+@needs_previous_release
 def test_upgraded_database_keeps_working(upgraded):
     after = upgraded["after"]
     assert not after["report_view"], "the funnel's view of the release before is dropped"
@@ -292,10 +324,13 @@ def test_upgraded_database_keeps_working(upgraded):
 
 # Prepares what an uninstall must leave behind (a lead lost with the module's "No response"
 # reason, Follow-up activities on leads that are not the module's demo data), then uninstalls.
+# The lead lost is an open one (19.0 refuses to lose a lead in a won stage).
 UNINSTALL_SCRIPT = """
 own = env["ir.model.data"].search(
     [("module", "=", "sales_followup"), ("model", "=", "crm.lead")]).mapped("res_id")
-lead = env["crm.lead"].search([("id", "not in", own), ("type", "=", "opportunity")], limit=1)
+lead = env["crm.lead"].search(
+    [("id", "not in", own), ("type", "=", "opportunity"), ("stage_id.is_won", "=", False)],
+    limit=1)
 lead.action_set_lost(lost_reason_id=env.ref("sales_followup.lost_reason_no_response").id)
 followup = env.ref("sales_followup.mail_activity_type_followup")
 activities = env["mail.activity"].with_context(active_test=False).search(
@@ -306,8 +341,25 @@ print("UNINSTALL-CHECK", lead.id, ",".join(map(str, activities.ids)))
 """
 
 
-def test_uninstall_leaves_leads_usable(upgraded):
-    """Last: uninstalls both addons from the upgraded database, without an error in the log."""
+@pytest.fixture(scope="module")
+def with_addons(request):
+    """A database with both addons and demo data: the upgraded one where a previous release runs
+    on this series, else a fresh install of this checkout (19.0 until a 19.0 release)."""
+    if PREVIOUS_RELEASE is not None:
+        request.getfixturevalue("upgraded")
+        yield DB
+        return
+    try:
+        drop_database(DB)
+        odoo(DB, "-i", MODULES, *demo_options(True), "--stop-after-init")
+        yield DB
+    finally:
+        drop_database(DB)
+
+
+def test_uninstall_leaves_leads_usable(with_addons):
+    """Last: uninstalls both addons (from the upgraded database where there is one), without an
+    error in the log."""
     result = odoo(DB, command=["shell"], stdin=UNINSTALL_SCRIPT)
     line = next(line for line in result.stdout.splitlines() if line.startswith("UNINSTALL-CHECK"))
     lead_id, activity_ids = line.split()[1], [int(i) for i in line.split()[2].split(",")]
@@ -344,3 +396,48 @@ def test_uninstall_leaves_leads_usable(upgraded):
         assert cr.fetchone() == ("No response",)
         cr.execute("SELECT count(*) FROM ir_config_parameter WHERE key LIKE 'sales_followup.%%'")
         assert cr.fetchone()[0] == 0
+
+
+# The migration scripts, on every series: what Odoo runs of them when a database is upgraded.
+MIGRATIONS = sorted(REPO.glob("*/migrations/*"))
+
+
+@pytest.mark.parametrize("folder", MIGRATIONS, ids=lambda p: f"{p.parts[-3]}/{p.name}")
+def test_migration_folder_serves_every_series(folder):
+    """A folder without a series (1.6.0) runs on the series the database is on (Odoo puts its own
+    series before it) and is left alone by an upgrade to the next series; a folder named
+    18.0.1.6.0 would run on 18.0 only. Each is at most the manifest's version (else it never
+    runs) and holds only pre-, post- and end- scripts."""
+    assert re.fullmatch(r"\d+\.\d+\.\d+", folder.name), folder.name
+    current = module_version(_manifest_version(folder.parents[1]))
+    assert module_version(folder.name) <= current, (folder.name, current)
+    scripts = sorted(path.name for path in folder.iterdir() if path.name != "__pycache__")
+    assert scripts, "an empty migration folder"
+    for name in scripts:
+        assert re.fullmatch(r"(pre|post|end)-[\w-]+\.py", name), name
+
+
+@pytest.mark.parametrize(
+    "script",
+    sorted(path for folder in MIGRATIONS for path in folder.glob("*.py")),
+    ids=lambda p: f"{p.parts[-3]}/{p.parent.name}/{p.name}",
+)
+def test_migration_script_runs_only_on_upgrade_and_again(script):
+    """``migrate(cr, version)`` does nothing on a new install (no version), and running it again
+    does not fail on what it did already: columns are added only if they are missing."""
+    text = script.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    (migrate,) = [
+        node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "migrate"
+    ]
+    assert [arg.arg.lstrip("_") for arg in migrate.args.args] == ["cr", "version"]
+    first = migrate.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+        first = migrate.body[1]
+    assert (
+        isinstance(first, ast.If)
+        and ast.unparse(first.test) in ("not version", "not _version")
+        and [ast.unparse(node) for node in first.body] == ["return"]
+    ), f"{script.name}: migrate() starts with 'if not version: return'"
+    added = re.findall(r"ADD\s+COLUMN\s+(?!IF\s+NOT\s+EXISTS)\w+", text, re.I)
+    assert not added, f"{script.name}: ADD COLUMN IF NOT EXISTS, not {added}"

@@ -8,7 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
-from ..compat import AND, OR
+from ..compat import AND, OR, USER_ALL_GROUPS
 from ..tools.system_write import system_env
 from .crm_lead_pool_rules import OPEN_STATUSES
 from .sales_followup_log import _visible_text
@@ -519,7 +519,7 @@ class CrmLead(models.Model):
     def _followup_salesperson_domain(self):
         return [
             ("share", "=", False),
-            ("groups_id", "in", self.env.ref("sales_team.group_sale_salesman").id),
+            (USER_ALL_GROUPS, "in", self.env.ref("sales_team.group_sale_salesman").id),
         ]
 
     def _followup_hand_to(self, user):

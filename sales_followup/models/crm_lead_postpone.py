@@ -142,6 +142,7 @@ def _my_next_later(activity_button):
     def button(self):
         """Odoo's button on the row, with what the activity's button answers (the Postpone
         dialog for a Follow-up) handed to the web client."""
+        self._input_check_ids()
         self.ensure_one()
         mine = self.activity_ids.filtered(lambda act: act.user_id == self.env.user)[:1]
         return getattr(mine, activity_button)()

@@ -1,3 +1,4 @@
+from collections.abc import Collection
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -80,13 +81,21 @@ class CrmLead(models.Model):
 
     def _search_followup_due_bucket(self, operator, value):
         known = [key for key, _label in FOLLOWUP_DUE_BUCKETS]
-        if operator in ("=", "!=") and not isinstance(value, (list, tuple)):
+        # A list of values, or 19.0's sets (it hands "=" on as "in").
+        many = isinstance(value, Collection) and not isinstance(value, str)
+        if operator in ("=", "!=") and not many:
             # "= False": not due within the list's days; "!= False": due within them.
             values = [value] if value else known
             positive = (operator == "=") == bool(value)
-        elif operator in ("in", "not in") and isinstance(value, (list, tuple)):
-            values = [item for item in value if item]
+        elif operator in ("in", "not in") and many and all(value):
+            values = list(value)
             positive = operator == "in"
+        elif operator in ("in", "not in") and many:
+            # False among them: no bucket. "in [False, x]" is "not in (the others)".
+            values = [key for key in known if key not in value] + [
+                item for item in value if item and item not in known
+            ]
+            positive = operator == "not in"
         else:
             raise UserError(_("Due: %s is not a way to search it (use = or in).", operator))
         unknown = [item for item in values if item not in known]

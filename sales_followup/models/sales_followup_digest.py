@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
+from ..compat import USER_ALL_GROUPS
+
 DIGEST_TEMPLATE = "sales_followup.mail_template_followup_digest"
 DIGEST_BATCH_SIZE = 50
 # Risks that only say a follow-up is late: the digest lists those follow-ups already (overdue).
@@ -394,7 +396,7 @@ class SalesFollowupDigest(models.AbstractModel):
             teams_of[team.user_id.id] |= team
         group = self.env["sales.followup.settings"]._digest_group()
         if group:
-            viewers = users.filtered(lambda user: group in user.groups_id)
+            viewers = users.filtered(lambda user: group in user[USER_ALL_GROUPS])
             if viewers:
                 all_teams = Team.search([("company_id", "in", viewers.company_ids.ids + [False])])
                 for user in viewers:

@@ -4,7 +4,7 @@ from odoo import _, api, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.models import BaseModel
 
-from ..compat import NewId
+from ..compat import NewId, compile_domain
 from ..tools import input_check
 
 # The fields these addons declare get the whole contract; Odoo's own fields of a model they
@@ -123,7 +123,7 @@ class SalesFollowupInputGuard(models.AbstractModel):
         valid = isinstance(domain, (list, tuple)) and not _bad_strings(domain)
         if valid:
             try:
-                self._where_calc(domain)
+                compile_domain(self, domain)
             except (AssertionError, AttributeError, IndexError, KeyError, TypeError, ValueError):
                 valid = False
         if not valid:

@@ -28,7 +28,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from freezegun import freeze_time
+# freezegun's own (Odoo 19.0's test runner replaces ``freezegun.freeze_time`` with a wrapper that
+# takes no ``ignore``).
+from freezegun.api import freeze_time
 from lxml import etree
 
 from odoo import fields

@@ -6,6 +6,8 @@ from freezegun import freeze_time
 
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.sales_followup.compat import cron_cursor_shared
+
 
 @contextmanager
 def read_only_transaction(env):
@@ -130,6 +132,12 @@ class FollowupCommon(TransactionCase):
 
     def _set_param(self, key, value):
         self.env["ir.config_parameter"].sudo().set_param(f"sales_followup.{key}", value)
+
+    def run_cron(self, xmlid):
+        """The scheduled action ``xmlid`` run as the scheduler runs it (Run Manually)."""
+        cron = self.env.ref(xmlid)
+        with cron_cursor_shared(self):
+            cron.method_direct_trigger()
 
     @contextmanager
     def frozen(self, when):

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
 
-from odoo import fields
+from odoo import fields, models
 from odoo.tests import HttpCase, new_test_user
 
 from ..tools.input_check import CHAR_MAX_SIZE, TEXT_MAX_SIZE, shown, to_date, to_datetime
@@ -442,7 +442,7 @@ class InputContractCase(PoolCommon, HttpCase):
             field
             for field in model._fields.values()
             if not field.readonly
-            and not field.automatic
+            and field.name not in models.MAGIC_COLUMNS
             and (own or field._module in OURS)
             and bad_values(self.env, model, field) is not None
         ]

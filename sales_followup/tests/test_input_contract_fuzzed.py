@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from odoo.tests import tagged
 
+from odoo.addons.sales_followup.compat import api_kind
+
 from ..tools.input_check import shown
 from .input_contract_common import (
     ARGUMENTS,
@@ -122,7 +124,7 @@ class TestInputContractFuzzed(InputContractCase):
         record: a named refusal, nothing written."""
         started, cases = time.perf_counter(), 0
         for model, role, name, method in self._public_methods():
-            if getattr(method, "_api", None) in ("model", "model_create"):
+            if api_kind(method) in ("model", "model_create"):
                 continue
             cases += 1
             # Deleting is refused to who may not delete, whatever the ids.
@@ -171,7 +173,7 @@ class TestInputContractFuzzed(InputContractCase):
         the wrong type: a result or a named refusal, never a server error, nothing written."""
         started, cases = time.perf_counter(), 0
         for model, _role, name, method in self._public_methods():
-            if getattr(method, "_api", None) != "model":
+            if api_kind(method) != "model":
                 continue
             params = list(inspect.signature(method).parameters.values())[1:]
             params = [param for param in params if param.kind == param.POSITIONAL_OR_KEYWORD]

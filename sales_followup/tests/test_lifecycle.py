@@ -81,7 +81,7 @@ class TestLifecycle(FollowupCommon):
             self.env["crm.lead"]._cron_followup_wakeup()
             self.assertEqual(lead.followup_status, "dormant", "not yet")
         with self.frozen("2026-06-01 02:00:00"):
-            self.env.ref("sales_followup.ir_cron_followup_wakeup").method_direct_trigger()
+            self.run_cron("sales_followup.ir_cron_followup_wakeup")
             self.assertEqual(lead.followup_status, "in_progress")
             self.assertEqual(lead.followup_next_date, date(2026, 6, 1))
             self.assertEqual(len(self._followups(lead)), 1)

@@ -3,16 +3,25 @@ after saving a log, visit check-in, and no silent snoozing of a Follow-up."""
 
 import ast
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from lxml import etree
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from odoo.addons.sales_followup.compat import formatted_groups
+from odoo.addons.sales_followup.compat import ACTIVITY_LATER, MIXIN_LATER, formatted_groups
 
 from .common import FollowupCommon
+
+# The day each of Odoo's "later" buttons moves an activity due on or before Tuesday 10 March 2026
+# to, pressed that day: Snooze (18.0) a week later; Tomorrow and Next Week (19.0).
+LATER_DAYS = {
+    "action_snooze": "2026-03-17",
+    "action_reschedule_tomorrow": "2026-03-11",
+    "action_reschedule_nextweek": "2026-03-16",
+}
 
 
 @tagged("post_install", "-at_install")
@@ -532,24 +541,36 @@ class TestNoSilentSnoozing(FollowupCommon):
     def test_editing_or_snoozing_a_followup_asks_for_the_reason(self):
         lead = self._overdue_lead()
         followup = self._followups(lead).with_user(self.user_salesman)
+        self.assertTrue(ACTIVITY_LATER, "the series has buttons that move an activity later")
         with self.frozen("2026-03-10 09:00:00"):
             with self.assertRaisesRegex(UserError, "Due Date: .*use Postpone"):
                 followup.write({"date_deadline": date(2026, 3, 17)})
-            action = followup.action_snooze()
-            self.assertEqual(action["res_model"], "sales.followup.postpone.wizard")
-            # A week after today (it was overdue), on a working day: 17 March is a Tuesday.
-            self.assertEqual(action["context"]["default_new_date"], "2026-03-17")
-            self.assertEqual(followup.date_deadline, date(2026, 3, 3), "not moved")
+            for button in ACTIVITY_LATER:
+                with self.subTest(button=button):
+                    action = getattr(followup, button)()
+                    self.assertEqual(action["res_model"], "sales.followup.postpone.wizard")
+                    # The day the button names (from today: the follow-up was overdue), on a
+                    # working day: 11 March is a Wednesday, 16 and 17 a Monday and Tuesday.
+                    self.assertEqual(action["context"]["default_new_date"], LATER_DAYS[button])
+                    self.assertEqual(followup.date_deadline, date(2026, 3, 3), "not moved")
             # Moving it earlier hides nothing.
             followup.write({"date_deadline": date(2026, 3, 2)})
-            # Other activities snooze as in Odoo.
-            call = lead.activity_schedule(
-                "mail.mail_activity_data_call",
-                date_deadline=date(2026, 3, 10),
-                user_id=self.user_salesman.id,
-            )
-            call.with_user(self.user_salesman).action_snooze()
-            self.assertEqual(call.date_deadline, date(2026, 3, 17))
+            # Other activities move as in Odoo.
+            for button in ACTIVITY_LATER:
+                with self.subTest(button=button, activity="call"):
+                    call = lead.activity_schedule(
+                        "mail.mail_activity_data_call",
+                        date_deadline=date(2026, 3, 10),
+                        user_id=self.user_salesman.id,
+                    )
+                    getattr(call.with_user(self.user_salesman), button)()
+                    self.assertEqual(str(call.date_deadline), LATER_DAYS[button])
+                    call.unlink()
+            # The same buttons on the lead's row of a list (19.0) open the dialog too.
+            for row_button in MIXIN_LATER:
+                with self.subTest(row_button=row_button):
+                    action = getattr(lead.with_user(self.user_salesman), row_button)()
+                    self.assertEqual(action["res_model"], "sales.followup.postpone.wizard")
         self.assertEqual(lead.followup_postpone_count, 0)
 
     def test_postponements_are_not_written_by_hand(self):
@@ -578,9 +599,24 @@ class TestNoSilentSnoozing(FollowupCommon):
             }
         )
         lead = self._overdue_lead()
-        with self.frozen("2026-03-10 09:00:00"):
-            action = self._followups(lead).with_user(self.user_salesman).action_snooze()
-        self.assertEqual(action["context"]["default_new_date"], "2026-03-18")
+        followup = self._followups(lead).with_user(self.user_salesman)
+        for button in ACTIVITY_LATER:
+            with self.subTest(button=button):
+                day = fields.Date.to_date(LATER_DAYS[button])
+                holiday = self.env["resource.calendar.leaves"].create(
+                    {
+                        "name": "Holiday",
+                        "calendar_id": self.company.resource_calendar_id.id,
+                        "date_from": datetime.combine(day, time(0, 0)),
+                        "date_to": datetime.combine(day, time(23, 59)),
+                    }
+                )
+                with self.frozen("2026-03-10 09:00:00"):
+                    action = getattr(followup, button)()
+                self.assertEqual(
+                    action["context"]["default_new_date"], str(day + timedelta(days=1))
+                )
+                holiday.unlink()
 
     def test_the_engine_still_moves_followups(self):
         with self.frozen("2026-03-10 09:00:00"):

@@ -14,7 +14,7 @@ class TestRhythm(FollowupCommon):
             self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]),
             "creating or assigning the lead triggered the first-contact cron",
         )
-        cron.method_direct_trigger()
+        self.run_cron("sales_followup.ir_cron_followup_first_contact")
 
     def test_first_contact_window(self):
         with self.frozen("2026-03-10 09:00:00"):

@@ -24,7 +24,7 @@ from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user
 
-from odoo.addons.sales_followup.compat import formatted_groups
+from odoo.addons.sales_followup.compat import USER_GROUPS, formatted_groups
 
 from ..tools.pool import POOL_PUBLIC_FIELDS
 from .matrix_common import ROLES, MatrixCommon
@@ -90,7 +90,7 @@ class VisibilityMatrixCase(MatrixCommon, HttpCase):
         # Exports are an operation of the matrix: the roles may export (what they may see).
         export = cls.env.ref("base.group_allow_export")
         for user in cls._matrix_users():
-            user.groups_id = [Command.link(export.id)]
+            user[USER_GROUPS] = [Command.link(export.id)]
         cls.manager_2 = new_test_user(
             cls.env,
             login="mx_beijing_manager",

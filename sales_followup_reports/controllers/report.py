@@ -117,10 +117,11 @@ def read_only_failure(exc):
 
 
 class ReadOnlyReportController(ReportController):
-    def _report_download_readonly(self):
+    def _report_download_readonly(self, *_route):
         """Whether the download runs on a read-only transaction (on the replica): only for
         the PDFs of ``READ_ONLY_REPORTS``; every other download stays read-write, as in Odoo.
-        Decided from the request alone: no transaction is open yet."""
+        Decided from the request alone: no transaction is open yet (19.0 also passes the
+        route's rule and arguments, which say nothing more)."""
         try:
             data = request.get_http_params().get("data")
         except HTTPException:

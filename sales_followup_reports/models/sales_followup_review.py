@@ -7,6 +7,8 @@ from odoo.tools import format_date
 from odoo.tools.mail import is_html_empty
 from odoo.tools.misc import format_amount, formatLang
 
+from odoo.addons.sales_followup.compat import GROUP_ALL_USERS
+
 from ..tools import review_schedule
 from .res_config_settings import REVIEW_DEFAULTS, REVIEW_HOUR_BOUNDS
 
@@ -131,7 +133,7 @@ class SalesFollowupReview(models.AbstractModel):
             for team in Teams.search([("user_id", "!=", False)]):
                 scopes.setdefault(team.user_id, Teams)
                 scopes[team.user_id] |= team
-        for user in settings["group"].users:
+        for user in settings["group"][GROUP_ALL_USERS]:
             scopes[user] = Teams  # the company's review covers the teams led
         return {
             user: teams

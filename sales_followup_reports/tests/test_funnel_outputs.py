@@ -6,6 +6,8 @@ from PyPDF2 import PdfReader
 from odoo.tests import tagged
 from odoo.tools import config
 
+from odoo.addons.sales_followup.compat import USER_GROUPS
+
 from .common import FunnelCommon
 
 
@@ -147,7 +149,7 @@ class TestFunnelOutputs(FunnelCommon):
                 {
                     "name": f"Salesperson {i:02d}",
                     "login": f"fr_bulk_{i}",
-                    "groups_id": [(6, 0, group.ids)],
+                    USER_GROUPS: [(6, 0, group.ids)],
                 }
                 for i in range(50)
             ]

@@ -13,7 +13,7 @@ from odoo.tools import SQL
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.sales_followup.compat import formatted_groups
+from odoo.addons.sales_followup.compat import FILTER_USERS, filter_owner_values, formatted_groups
 
 from .common import FunnelCommon
 
@@ -160,7 +160,7 @@ class TestFunnelPivot(FunnelCommon):
                 self.assertEqual(favourite.name, name)
                 self.assertEqual(favourite.model_id, "sales.followup.funnel.report")
                 self.assertEqual(favourite.action_id.id, action.id)
-                self.assertFalse(favourite.user_id, "shared with everyone")
+                self.assertFalse(favourite[FILTER_USERS], "shared with everyone")
                 self.assertFalse(favourite.is_default, "nobody's default")
                 self.assertIn(favourite.id, listed, "a salesperson has it too")
                 self.assertEqual(safe_eval(favourite.context), {"group_by": [group_by]})
@@ -191,8 +191,8 @@ class TestFunnelPivot(FunnelCommon):
                 "name": "This week",
                 "model_id": "sales.followup.funnel.report",
                 "action_id": action.id,
-                "user_id": self.manager.id,
                 "domain": "[]",
+                **filter_owner_values(self.manager),
             }
         )
         self.env["res.lang"]._activate_lang("zh_CN")

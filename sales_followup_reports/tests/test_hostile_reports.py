@@ -8,6 +8,8 @@ import openpyxl
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.sales_followup.compat import USER_GROUPS
+
 from .common import FunnelCommon
 
 
@@ -60,7 +62,7 @@ class TestHostileReportRoutes(HttpCase):
                 "name": "Route Manager",
                 "login": "fr_route_manager",
                 "password": "fr_route_manager",
-                "groups_id": [(6, 0, [cls.env.ref("sales_team.group_sale_manager").id])],
+                USER_GROUPS: [(6, 0, [cls.env.ref("sales_team.group_sale_manager").id])],
             }
         )
         cls.rep = cls.env["res.users"].create(
@@ -68,7 +70,7 @@ class TestHostileReportRoutes(HttpCase):
                 "name": "Route Rep",
                 "login": "fr_route_rep",
                 "password": "fr_route_rep",
-                "groups_id": [(6, 0, [cls.env.ref("sales_team.group_sale_salesman").id])],
+                USER_GROUPS: [(6, 0, [cls.env.ref("sales_team.group_sale_salesman").id])],
             }
         )
         cls.wizard = (
