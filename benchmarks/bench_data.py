@@ -48,6 +48,8 @@ def populated(env):
 
 def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
     """Create REP_COUNT salespeople, ``leads`` leads and ``logs`` logs over ``years`` years."""
+    from odoo.addons.sales_followup.compat import USER_GROUPS  # noqa: PLC0415
+
     cr = env.cr
     cr.execute("SELECT setseed(%s)", [seed])
     group = env.ref("sales_team.group_sale_salesman")
@@ -56,7 +58,7 @@ def build(env, leads=100_000, logs=1_000_000, years=3, seed=0.42):
             {
                 "name": f"Bench Rep {index:02d}",
                 "login": f"bench_rep_{index:02d}",
-                "groups_id": [(6, 0, [group.id, env.ref("base.group_user").id])],
+                USER_GROUPS: [(6, 0, [group.id, env.ref("base.group_user").id])],
             }
             for index in range(REP_COUNT)
         ]

@@ -67,6 +67,8 @@ def vacuum(registry):
 def prepare(registry, keep):
     """The 200 salespeople, their teams and leads, the settings, in the copy. Returns the
     salespeople's ids."""
+    from odoo.addons.sales_followup.compat import USER_GROUPS  # noqa: PLC0415
+
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         quiet = {
@@ -97,7 +99,7 @@ def prepare(registry, keep):
                         "login": f"digest_rep_{index:03d}",
                         "email": f"digest_rep_{index:03d}@example.com",
                         "tz": ZONES[index % len(ZONES)],
-                        "groups_id": [
+                        USER_GROUPS: [
                             (6, 0, [employee.id, salesman.id] + ([inbox.id] if index % 2 else []))
                         ],
                     }

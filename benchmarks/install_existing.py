@@ -38,6 +38,8 @@ YEARS = 3
 
 def build(env, leads=100_000, years=YEARS, seed=0.42):
     """Fill a stock CRM database with ``leads`` opportunities and their chatter."""
+    from odoo.addons.sales_followup.compat import USER_GROUPS  # noqa: PLC0415
+
     cr = env.cr
     cr.execute("SELECT setseed(%s)", [seed])
     salesman = env.ref("sales_team.group_sale_salesman")
@@ -47,7 +49,7 @@ def build(env, leads=100_000, years=YEARS, seed=0.42):
                 "name": f"Existing Rep {index:02d}",
                 "login": f"existing_rep_{index:02d}",
                 "email": f"existing_rep_{index:02d}@example.com",
-                "groups_id": [(6, 0, [salesman.id, env.ref("base.group_user").id])],
+                USER_GROUPS: [(6, 0, [salesman.id, env.ref("base.group_user").id])],
             }
             for index in range(REP_COUNT)
         ]

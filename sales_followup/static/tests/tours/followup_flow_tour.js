@@ -35,6 +35,15 @@ function card(customer) {
     return `.o_kanban_record:contains(${customer})`;
 }
 
+function dateField(field, date, scope = ".modal") {
+    // The date typed in the field's input, or, once set on 19.0, its button: the date in words,
+    // in numbers in its tooltip.
+    return [
+        `${scope} .o_field_widget[name=${field}] input:value(${date})`,
+        `${scope} .o_field_widget[name=${field}] button[data-tooltip='${date}']`,
+    ].join(", ");
+}
+
 function openFollowupTab() {
     return [
         {
@@ -100,13 +109,13 @@ registry.category("web_tour.tours").add("sales_followup_followup_flow", {
             },
             {
                 content: "The date is taken",
-                trigger: `.modal .o_field_widget[name=next_date] input:value(${nextDate})`,
+                trigger: dateField("next_date", nextDate),
             },
             {
                 content: "The date picker is closed",
                 trigger: "body:not(:has(.o_datetime_picker))",
             },
-            screenshot("02_log_dialog", ".modal .o_field_widget[name=next_date] input"),
+            screenshot("02_log_dialog", ".modal .o_field_widget[name=next_date]"),
             {
                 content: "Save the log",
                 trigger: ".modal .modal-footer .btn-primary:contains(Save)",
@@ -199,7 +208,7 @@ registry.category("web_tour.tours").add("sales_followup_followup_flow", {
             },
             {
                 content: "The date is taken",
-                trigger: `.modal .o_field_widget[name=wakeup_date] input:value(${wakeupDate})`,
+                trigger: dateField("wakeup_date", wakeupDate),
             },
             {
                 content: "Why",
@@ -217,7 +226,16 @@ registry.category("web_tour.tours").add("sales_followup_followup_flow", {
             },
             {
                 content: "The lead is dormant until the wake-up date",
-                trigger: `.o_form_view [name=followup_title]:has(.o_field_widget[name=followup_status]:contains(Dormant)):has(.o_field_widget[name=followup_wakeup_date]:contains(${wakeupDate}))`,
+                // The date in numbers, or on 19.0 in words with the numbers in its tooltip.
+                trigger: [
+                    `.o_field_widget[name=followup_wakeup_date]:contains(${wakeupDate})`,
+                    `.o_field_widget[name=followup_wakeup_date] [data-tooltip='${wakeupDate}']`,
+                ]
+                    .map(
+                        (wakeup) =>
+                            `.o_form_view [name=followup_title]:has(.o_field_widget[name=followup_status]:contains(Dormant)):has(${wakeup})`
+                    )
+                    .join(", "),
             },
             screenshot("05_dormant", ".o_form_view [name=followup_title]"),
         ];
