@@ -214,7 +214,8 @@ def run_cron(registry, profile=False):
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
         cron = env.ref("sales_followup.ir_cron_followup_digest")
-        env = env(user=cron.user_id.id)
+        # The cron runner's environment: the cron's user, the cron in the context.
+        env = env(user=cron.user_id.id, context={"cron_id": cron.id})
         cron = cron.with_env(env)
         action_id = cron.ir_actions_server_id.id
         batches, elapsed = [], 0.0

@@ -300,7 +300,9 @@ def run_cron(registry):
                     {"cron_id": cron.id, "done": 0, "remaining": 0}
                 )
                 cr.commit()  # pylint: disable=invalid-commit
-                Lead.with_context(ir_cron_progress_id=progress.id)._cron_followup_pool_reclaim()
+                Lead.with_context(
+                    cron_id=cron.id, ir_cron_progress_id=progress.id
+                )._cron_followup_pool_reclaim()
                 cr.commit()  # pylint: disable=invalid-commit
                 batch_times.append(time.perf_counter() - batch_started)
                 progress.invalidate_recordset()

@@ -120,9 +120,12 @@ def run_scan(registry):
         env = api.Environment(cr, SUPERUSER_ID, {})
         cron = env.ref("sales_followup.ir_cron_followup_risk_scan")
         progress = env["ir.cron.progress"].create({"cron_id": cron.id, "done": 0, "remaining": 0})
-        # Like the cron runner: the progress record, then each batch, committed on its own.
+        # Like the cron runner: the progress record, then each batch, committed on its own, the
+        # cron and its progress record in the context.
         cr.commit()  # pylint: disable=invalid-commit
-        Risk = env["sales.followup.risk"].with_context(ir_cron_progress_id=progress.id)
+        Risk = env["sales.followup.risk"].with_context(
+            cron_id=cron.id, ir_cron_progress_id=progress.id
+        )
         batch_times = []
         memory = [bench_data.rss_mb()]
         started = time.perf_counter()

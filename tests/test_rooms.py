@@ -7,7 +7,10 @@
 - the settings are read by the settings reader only (no other ``ir.config_parameter`` read of
   a ``sales_followup.`` key);
 - no ``sudo()`` to get past the module's own guard of the follow-up state: the module writes it
-  through ``system_env`` (record rules keep applying to the user's own writes).
+  through ``system_env`` (record rules keep applying to the user's own writes);
+- what Odoo 18.0 and 19.0 name differently is named in ``sales_followup/compat.py`` only: no
+  other file of the addons (tests included) asks for the series or uses a name one of the two
+  series lacks.
 """
 
 import ast
@@ -121,3 +124,38 @@ def test_follow_up_state_written_through_its_doors(addon):
             if written and written <= guarded:
                 found.append(f"{path.relative_to(REPO)}: {sorted(written)}")
     assert not found, f"sudo() only to pass the follow-up state guard: {found}"
+
+
+COMPAT = REPO / "sales_followup" / "compat.py"
+# Names that exist in one series only (18.0 or 19.0), as they would be written in our code.
+SERIES_NAMES = {
+    "the series asked for": r"\b(version_info|major_version|serie)\b|release\.version",
+    "18.0's domain tools (19.0: odoo.fields.Domain)": r"odoo\.osv|\bexpression\.(AND|OR)\b",
+    "18.0's constraints (19.0: models.Constraint)": r"_sql_constraints",
+    "a user's groups (18.0 groups_id, 19.0 group_ids)": r"\bgroups_id\b|\.group_ids\b",
+    "a group's users (18.0 users, 19.0 user_ids)": r"\]\.users\b|\.all_user_ids\b",
+    "the lead's mobile (gone in 19.0)": r"\b(lead|partner|record|data)\.mobile\b|name=\"mobile\"",
+    "18.0's read_group (deprecated in 19.0)": r"\.read_group\(|web_read_group\(",
+    "18.0's snooze (19.0: reschedule)": r"action_snooze\(|action_reschedule_\w+\(",
+    "18.0's call_kw (19.0: odoo.service.model)": r"from odoo\.api import call_kw",
+    "18.0's _where_calc (gone in 19.0)": r"_where_calc\(",
+    "a stage's team (18.0 team_id, 19.0 team_ids)": r"(?<!\w)stage\.team_ids?\b",
+}
+
+
+@pytest.mark.parametrize(
+    "addon",
+    ADDONS + sorted(p.parent for p in (REPO / "test_addons").glob("*/__manifest__.py")),
+    ids=lambda p: p.name,
+)
+def test_series_names_in_compat_only(addon):
+    found = []
+    for path in _sources(addon, (".py", ".js", ".xml")):
+        if path == COMPAT:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#")[0] if path.suffix == ".py" else line
+            for what, pattern in SERIES_NAMES.items():
+                if re.search(pattern, code):
+                    found.append(f"{path.relative_to(REPO)}:{number}: {what}: {line.strip()}")
+    assert not found, "name it in compat.py:\n" + "\n".join(found)

@@ -14,7 +14,9 @@ from . import test_lead_code
 from . import test_lifecycle
 from . import test_performance
 from . import test_phone_day
+from . import test_postpone
 from . import test_risk
+from . import test_risk_stage_rotting
 from . import test_risk_concurrency
 from . import test_rhythm
 from . import test_security

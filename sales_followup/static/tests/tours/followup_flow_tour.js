@@ -248,6 +248,8 @@ registry.category("web_tour.tours").add("sales_followup_followup_flow", {
  * Each tap on the way from the landing page to the saved call log is counted (TAP steps).
  */
 const CALL_CUSTOMER = "温州东方泵业";
+// The lead's phone, +86 577 8888 1234, as the Dial link calls it.
+const CALL_HREF = "tel:+8657788881234";
 const CALL_SUMMARY = "Called the buyer: needs 12 pumps in June, asks for a quotation by Friday";
 const CALL_NEXT_ACTION = "Send the pump quotation";
 const POSTPONE_CUSTOMER = "嘉兴华美纺织";
@@ -293,7 +295,19 @@ registry.category("web_tour.tours").add("sales_followup_today_flow", {
                 checkTouchTargets(buttons);
             },
         },
-        tap("Call the customer", todayRecord(CALL_CUSTOMER, ".o_followup_call_button")),
+        {
+            ...tap("Call the customer", todayRecord(CALL_CUSTOMER, ".o_followup_call_button")),
+            async run(helpers) {
+                const href = this.anchor.getAttribute("href");
+                if (href !== CALL_HREF) {
+                    throw new Error(`Dial calls ${href}, not ${CALL_HREF}`);
+                }
+                // A phone hands the tel: link to its dialer and stays on the page; a browser
+                // without a dialer would start leaving it: here the link is not followed.
+                this.anchor.addEventListener("click", (ev) => ev.preventDefault(), { once: true });
+                await helpers.click();
+            },
+        },
         {
             content: "The log dialog opens with the phone chosen",
             trigger: ".modal .o_field_widget[name=method] .o_selection_badge.active:contains(Phone)",

@@ -1,7 +1,7 @@
 /** @odoo-module **/
 
 import { registry } from "@web/core/registry";
-import { screenshot } from "./tour_utils";
+import { leavingPage, screenshot } from "./tour_utils";
 
 /*
  * The pool's other doors, as each role clicks them: a salesman releases a lead of his from its
@@ -17,7 +17,7 @@ const BULK_NEEDS = ["Forklift batteries for the Hefei depot", "Packaging film, 3
 const SALESMAN = "Wang Wei";
 
 function headerButton(label) {
-    // Desktops show the header's buttons; phones fold them into the gear menu.
+    // Desktops show the header's buttons; phones fold them into a menu.
     return `.o_statusbar_buttons button:enabled:contains(${label}), .dropdown-item button:enabled:contains(${label})`;
 }
 
@@ -27,8 +27,13 @@ const RELEASED_IN_POOL = [".o_followup_pool_kanban .o_kanban_record", ".o_follow
     .join(", ");
 
 const openGearOnPhones = {
-    content: "Open the gear menu (phones)",
-    trigger: ".o_form_view .o_cp_action_menus .dropdown-toggle",
+    // 18.0 folds the header's buttons into the gear menu; 19.0 all but the first into the
+    // header's own menu.
+    content: "Open the menu of the header's buttons (phones)",
+    trigger: [
+        ".o_form_view .o_statusbar_buttons .dropdown-toggle",
+        ".o_form_view:not(:has(.o_statusbar_buttons)) .o_cp_action_menus .dropdown-toggle",
+    ].join(", "),
     isActive: ["mobile"],
     run: "click",
 };
@@ -93,11 +98,12 @@ registry.category("web_tour.tours").add("sales_followup_pool_release", {
             run: `edit ${RELEASE_REASON}`,
         },
         screenshot("release_1_dialog", ".modal .o_field_widget[name=reason]"),
-        {
+        // The lead is no longer the salesman's: the pool opens as a new page.
+        leavingPage({
             content: "Release",
             trigger: ".modal .modal-footer button.btn-primary:contains(Release)",
             run: "click",
-        },
+        }),
         {
             content: "Back in the team's pool, with the reason",
             trigger: RELEASED_IN_POOL,
@@ -132,6 +138,10 @@ registry.category("web_tour.tours").add("sales_followup_pool_assign_form", {
         {
             content: "Assigned",
             trigger: `.o_notification:contains(${SALESMAN})`,
+        },
+        {
+            content: "The dialog is closed, the lead out of the pool",
+            trigger: "body:not(:has(.modal)) .o_form_view:not(:has(.o_widget_web_ribbon))",
         },
         screenshot("assign_2_done", ".o_notification"),
     ],

@@ -1,8 +1,11 @@
 /** @odoo-module **/
 
+import { session } from "@web/session";
+
 /*
  * What the tours share with the Python tests that play them
- * (sales_followup/tests/tour_common.py).
+ * (sales_followup/tests/tour_common.py), and what differs between the tour runners of the
+ * Odoo series they run on.
  */
 
 // The test hooks the browser: it defines this flag on every page, captures the screen when
@@ -48,4 +51,12 @@ export function checkTouchTargets(elements) {
             throw new Error(`${element.className}: ${width}x${height} px`);
         }
     }
+}
+
+/**
+ * `step`, whose action loads a new page: 19.0's tour runner must be told (it stops there and
+ * goes on in the new page); 18.0's finds out by itself and refuses the key.
+ */
+export function leavingPage(step) {
+    return session.server_version_info[0] >= 19 ? { ...step, expectUnloadPage: true } : step;
 }
