@@ -55,6 +55,11 @@ if SERIES >= 19:
     #: The lead's phone fields, the one a salesperson calls first first (19.0 dropped mobile).
     LEAD_PHONES = ("phone",)
 
+    #: What a web client tour step whose action loads a new page adds to it: 19.0's tour
+    #: runner must be told (it stops there and goes on in the new page, and fails a tour whose
+    #: page unloads unannounced); 18.0's finds out by itself and refuses the key.
+    TOUR_STEP_LEAVING_PAGE = {"expectUnloadPage": True}
+
     #: What an activity type needs for its done activities to be kept (archived, with their
     #: due and done dates, which the discipline figures read): 19.0 always keeps them.
     ACTIVITY_TYPE_KEEP_DONE = {}
@@ -112,19 +117,22 @@ if SERIES >= 19:
     STAGE_ROTTING = True
     STAGE_ROTTING_FIELDS = ("stage_id", "type", "date_last_stage_update", "won_status")
 
-    def stage_rotting_sql(lead, now):
+    def stage_rotting_sql(lead, now, since):
         """SQL: the opportunity aliased ``lead`` rots in its stage at ``now``, as Odoo's
-        ``is_rotting`` says (open, in a stage with days to rot, not moved for longer)."""
+        ``is_rotting`` says (open, in a stage with days to rot, not moved for longer), counting
+        from ``since`` (SQL) when that is later than its last stage change."""
         return SQL(
             """%(l)s.type = 'opportunity' AND %(l)s.won_status = 'pending'
                AND EXISTS (SELECT 1 FROM crm_stage rot_stage
                             WHERE rot_stage.id = %(l)s.stage_id
                               AND rot_stage.rotting_threshold_days > 0
-                              AND COALESCE(%(l)s.date_last_stage_update, %(l)s.create_date)
+                              AND GREATEST(COALESCE(%(l)s.date_last_stage_update,
+                                                    %(l)s.create_date), %(since)s)
                                   + make_interval(days => rot_stage.rotting_threshold_days)
                                   < %(now)s)""",
             l=SQL.identifier(lead),
             now=now,
+            since=since,
         )
 
     def compile_domain(model, domain):
@@ -192,6 +200,8 @@ else:
 
     LEAD_PHONES = ("mobile", "phone")
 
+    TOUR_STEP_LEAVING_PAGE = {}
+
     ACTIVITY_TYPE_KEEP_DONE = {"keep_done": True}
 
     ACTIVITY_LATER = {
@@ -226,7 +236,7 @@ else:
     STAGE_ROTTING = False
     STAGE_ROTTING_FIELDS = ()
 
-    def stage_rotting_sql(lead, now):
+    def stage_rotting_sql(lead, now, since):
         return SQL("FALSE")
 
     def _keyed(groups, groupby, aggregates):
@@ -265,6 +275,7 @@ __all__ = [
     "STAGE_ROTTING",
     "STAGE_ROTTING_FIELDS",
     "STAGE_TEAMS",
+    "TOUR_STEP_LEAVING_PAGE",
     "USER_ALL_GROUPS",
     "USER_GROUPS",
     "Constraint",

@@ -1,9 +1,16 @@
 """A web session calling Odoo as the web client does (JSON-RPC with its cookie, downloads by
-GET), each request timed under a kind, and the figures of the kinds."""
+GET), each request timed under a kind, and the figures of the kinds.
+
+The session sends what the web client of the server's series sends (the series read from the
+server when logging in): 18.0's grouped views call ``web_read_group(domain, fields, groupby)``
+and read each open group's records apart, its pivot one ``read_group`` per grouping; 19.0's
+call ``web_read_group(domain, groupby, aggregates)`` with the open groups' records in the answer,
+its pivot one ``formatted_read_grouping_sets``."""
 
 # A command-line benchmark's library: the figures are printed to the terminal.
 # pylint: disable=print-used
 
+import html
 import json
 import threading
 import time
@@ -79,6 +86,7 @@ class Client:
         self.session = requests.Session()
         self.context = {}
         self.uid = None
+        self.series = None  # the major version of the server (18, 19), known once logged in
         self.last = None  # time of the last successful call
 
     def authenticate(self):
@@ -88,6 +96,7 @@ class Client:
         )
         self.uid = result["result"]["uid"]
         self.context = result["result"]["user_context"]
+        self.series = result["result"]["server_version_info"][0]
 
     def _post(self, path, params, timeout=300):
         response = self.session.post(
@@ -101,34 +110,48 @@ class Client:
     def call(self, kind, path, params):
         """JSON-RPC call, timed under ``kind``. Returns the result, or None when it failed
         (counted as an error, or as a refusal when the server gave a business answer)."""
-        started = time.perf_counter()
-        try:
-            answer = self._post(path, params)
-        except (requests.RequestException, ValueError) as exc:
-            self.stats.add(kind, 0, error=f"{type(exc).__name__}: {exc}"[:300])
-            return None
-        elapsed = time.perf_counter() - started
+        return self.calls(kind, [(path, params)])[0]
+
+    def calls(self, kind, batch):
+        """The JSON-RPC calls ``batch`` ((path, params) each) that one screen makes together,
+        made one after the other and timed together under ``kind``: their results, or Nones
+        once one failed (counted as above)."""
         self.last = None
-        if "error" in answer:
-            data = answer["error"].get("data") or {}
-            message = f"{data.get('name')}: {data.get('message')}"[:300]
-            if data.get("name") in BUSINESS_ERRORS:
-                self.stats.add(kind, elapsed, refused=message)
-            else:
-                self.stats.add(kind, elapsed, error=message)
-            return None
+        results = []
+        started = time.perf_counter()
+        for path, params in batch:
+            try:
+                answer = self._post(path, params)
+            except (requests.RequestException, ValueError) as exc:
+                self.stats.add(kind, 0, error=f"{type(exc).__name__}: {exc}"[:300])
+                return [None] * len(batch)
+            if "error" in answer:
+                elapsed = time.perf_counter() - started
+                data = answer["error"].get("data") or {}
+                message = f"{data.get('name')}: {data.get('message')}"[:300]
+                if data.get("name") in BUSINESS_ERRORS:
+                    self.stats.add(kind, elapsed, refused=message)
+                else:
+                    self.stats.add(kind, elapsed, error=message)
+                return [None] * len(batch)
+            results.append(answer["result"])
+        elapsed = time.perf_counter() - started
         self.stats.add(kind, elapsed)
         self.last = elapsed
-        return answer["result"]
+        return results
 
-    def call_kw(self, kind, model, method, args, kwargs=None):
+    def _kw(self, model, method, args, kwargs=None):
+        """The path and parameters of a call of ``method`` on ``model``, in the session's
+        context."""
         kwargs = dict(kwargs or {})
         kwargs["context"] = {**self.context, **kwargs.get("context", {})}
-        return self.call(
-            kind,
+        return (
             f"/web/dataset/call_kw/{model}/{method}",
             {"model": model, "method": method, "args": args, "kwargs": kwargs},
         )
+
+    def call_kw(self, kind, model, method, args, kwargs=None):
+        return self.call(kind, *self._kw(model, method, args, kwargs))
 
     def call_button(self, kind, model, method, ids, context=None):
         return self.call(
@@ -142,8 +165,9 @@ class Client:
             },
         )
 
-    def get(self, kind, path, params):
-        """A download (GET, as the browser fetches it), timed under ``kind``."""
+    def get(self, kind, path, params, content_type=None):
+        """A download (GET, as the browser fetches it) of a file of ``content_type``, timed
+        under ``kind``."""
         started = time.perf_counter()
         try:
             response = self.session.get(f"{self.url}{path}", params=params, timeout=600)
@@ -153,6 +177,15 @@ class Client:
         elapsed = time.perf_counter() - started
         if response.status_code != 200 or not response.content:
             self.stats.add(kind, elapsed, error=f"HTTP {response.status_code}")
+            return None
+        if content_type and not response.headers.get("Content-Type", "").startswith(content_type):
+            # A download that failed answers 200 with the error, which the web client shows.
+            try:
+                data = json.loads(html.unescape(response.text)).get("data") or {}
+                message = f"{data.get('name')}: {data.get('message')}"
+            except (ValueError, AttributeError):
+                message = f"not a {content_type}: {response.text}"
+            self.stats.add(kind, elapsed, error=message[:300])
             return None
         self.stats.add(kind, elapsed)
         return response.content
@@ -164,6 +197,7 @@ class Client:
             kind,
             "/report/download",
             {"data": json.dumps([url, "qweb-pdf"]), "context": json.dumps(self.context)},
+            content_type="application/pdf",
         )
 
 
@@ -181,7 +215,7 @@ LEAD_CARD = {
     "followup_reclaim_label": {},
     "followup_postpone_count": {},
     "phone": {},
-    "mobile": {},
+    "followup_call_number": {},
     "active": {},
     "user_id": {"fields": {"display_name": {}}},
 }
@@ -232,8 +266,30 @@ class FollowupClient(Client):
     kind; the choices (which stage, which record) are the caller's."""
 
     def today(self):
-        """Today: its groups, then the list of what is due."""
+        """Today: its groups, then the list of what is due (on 19.0, the groups with the records
+        of the open ones: the list opens its groups, expand="1")."""
         domain = [("followup_due_bucket", "!=", False), ("user_id", "=", self.uid)]
+        if self.series >= 19:
+            self.call_kw(
+                "today_groups",
+                "crm.lead",
+                "web_read_group",
+                [],
+                {
+                    "domain": domain,
+                    "groupby": ["followup_due_bucket"],
+                    "aggregates": [],
+                    "limit": 80,
+                    "offset": 0,
+                    "order": "followup_next_date ASC, followup_grade ASC, id ASC",
+                    "auto_unfold": True,
+                    "opening_info": [],
+                    "unfold_read_specification": LEAD_CARD,
+                    "unfold_read_default_limit": 80,
+                    "groupby_read_specification": {},
+                },
+            )
+            return
         self.call_kw(
             "today_groups",
             "crm.lead",
@@ -251,8 +307,28 @@ class FollowupClient(Client):
 
     def kanban(self, choose):
         """The pipeline kanban: its columns, then the cards of the column ``choose`` picks
-        from the groups."""
+        from the groups (on 19.0, the columns with the cards of each open one)."""
         domain = [("type", "=", "opportunity"), ("user_id", "=", self.uid)]
+        if self.series >= 19:
+            self.call_kw(
+                "kanban_groups",
+                "crm.lead",
+                "web_read_group",
+                [],
+                {
+                    "domain": domain,
+                    "groupby": ["stage_id"],
+                    "aggregates": ["expected_revenue:sum"],
+                    "offset": 0,
+                    "order": "",
+                    "auto_unfold": True,
+                    "opening_info": [],
+                    "unfold_read_specification": PIPELINE_CARD,
+                    "unfold_read_default_limit": 40,
+                    "groupby_read_specification": {},
+                },
+            )
+            return
         groups = self.call_kw(
             "kanban_groups",
             "crm.lead",
@@ -355,16 +431,37 @@ class FollowupClient(Client):
         self.call_button("claim", "sales.followup.pool.lead", "action_claim", [pool_lead])
 
     def funnel_pivot(self, start, end):
-        return self.call_kw(
+        """The pivot by stage (rows) and salesperson (columns): its totals, rows, columns and
+        cells, as the series' pivot reads them (18.0: one read_group each, which the browser
+        sends at once, here one after the other, timed together; 19.0: one request of
+        grouping sets)."""
+        model = "sales.followup.funnel.report"
+        domain = [("create_date", ">=", str(start)), ("create_date", "<", str(end))]
+        measures = ["nbr:sum", "contacted:sum", "converted:sum", "won_revenue:sum"]
+        groupings = [[], ["stage_id"], ["user_id"], ["stage_id", "user_id"]]
+        if self.series >= 19:
+            return self.call_kw(
+                "funnel_pivot",
+                model,
+                "formatted_read_grouping_sets",
+                [],
+                {
+                    "domain": domain,
+                    "grouping_sets": groupings,
+                    "aggregates": [*measures, "__count"],
+                },
+            )
+        return self.calls(
             "funnel_pivot",
-            "sales.followup.funnel.report",
-            "web_read_group",
             [
-                [("create_date", ">=", str(start)), ("create_date", "<", str(end))],
-                ["nbr:sum", "contacted:sum", "converted:sum", "won_revenue:sum"],
-                ["stage_id", "user_id"],
+                self._kw(
+                    model,
+                    "read_group",
+                    [],
+                    {"domain": domain, "fields": measures, "groupby": groupby, "lazy": False},
+                )
+                for groupby in groupings
             ],
-            {"lazy": False},
         )
 
     def funnel_pdf(self, start, end):

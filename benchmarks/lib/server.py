@@ -16,12 +16,13 @@ import bench_data
 import psycopg2
 import requests
 
-import odoo
+from odoo import release
 
 
 def odoo_command(config, database, *options):
     """The command line of ``odoo-bin -c CONFIG -d DATABASE OPTIONS...`` with this Python."""
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+    # From a module of Odoo's: 19.0's ``odoo`` is a namespace package, without a file.
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(release.__file__)), "odoo-bin")
     return [sys.executable, odoo_bin, "-c", config, "-d", database, *options]
 
 
@@ -108,7 +109,8 @@ class Server:
         tracebacks and the ERROR/CRITICAL lines."""
         text = self.log_text()
         retried = defaultdict(int)
-        for code in re.findall(r"odoo\.service\.model: (\w+), \d+ tries left", text):
+        # The PostgreSQL error code, or the name of Odoo's error (19.0: "LockError(...)").
+        for code in re.findall(r"odoo\.service\.model: (\w+)[^\n]*?, \d+ tries left", text):
             retried[code] += 1
         gave_up = len(re.findall(r"maximum number of tries reached", text))
         fallback = len(re.findall(r"retrying with a read/write cursor", text))

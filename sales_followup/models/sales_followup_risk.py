@@ -246,10 +246,19 @@ class SalesFollowupRisk(models.Model):
                 params["overdue_before"],
             ),
             # An open opportunity stayed in its stage past the stage's days to rot (Odoo's
-            # "rotting", from 19.0 on): one signal on the card, the risk, not two.
+            # "rotting", from 19.0 on): one signal on the card, the risk, not two. As for
+            # silence, a lead that came with a history counts from the takeover.
             "stage_rotting": SQL(
                 "lead.followup_status IN ('to_contact', 'in_progress') AND %s",
-                stage_rotting_sql("lead", params["now"]),
+                stage_rotting_sql(
+                    "lead",
+                    params["now"],
+                    SQL(
+                        "CASE lead.followup_origin WHEN 'existing' THEN %s"
+                        " WHEN 'import' THEN lead.create_date END",
+                        params["install_date"],
+                    ),
+                ),
             ),
         }
         checks = [

@@ -8,12 +8,13 @@ from .common import FollowupCommon
 
 @tagged("post_install", "-at_install")
 class TestRhythm(FollowupCommon):
-    def _first_contact_cron(self):
+    def _first_contact_cron(self, triggered=True):
         cron = self.env.ref("sales_followup.ir_cron_followup_first_contact")
-        self.assertTrue(
-            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]),
-            "creating or assigning the lead triggered the first-contact cron",
-        )
+        if triggered:
+            self.assertTrue(
+                self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]),
+                "creating or assigning the lead triggered the first-contact cron",
+            )
         self.run_cron("sales_followup.ir_cron_followup_first_contact")
 
     def test_first_contact_window(self):
@@ -33,7 +34,8 @@ class TestRhythm(FollowupCommon):
             self.assertEqual(self._followups(later).date_deadline, date(2026, 3, 13))
             self.assertFalse(self._followups(unassigned), "nobody to follow up")
             self.assertFalse(unassigned.followup_next_date)
-            self._first_contact_cron()
+            # Run again (the run consumed its triggers on 19.0): nothing twice.
+            self._first_contact_cron(triggered=False)
             self.assertEqual(
                 len(self._followups(lead) | self._followups(later)), 2, "no duplicates"
             )

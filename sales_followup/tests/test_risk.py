@@ -347,7 +347,9 @@ class TestRisk(FollowupCommon):
         progress = self.env["ir.cron.progress"].create(
             {"cron_id": cron.id, "remaining": 0, "done": 0}
         )
-        Risk = self.env["sales.followup.risk"].with_context(ir_cron_progress_id=progress.id)
+        Risk = self.env["sales.followup.risk"].with_context(
+            ir_cron_progress_id=progress.id, cron_id=cron.id
+        )
         ICP = self.env["ir.config_parameter"].sudo()
         batch = max(1, (leads[-1].id - leads[0].id) // 2)
         # Start the range just before our leads so that the batches split them.

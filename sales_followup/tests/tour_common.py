@@ -10,12 +10,16 @@ from pathlib import Path
 
 from odoo.tests import HttpCase, new_test_user
 
+from odoo.addons.sales_followup.compat import TOUR_STEP_LEAVING_PAGE
+
 # The screenshot handshake with the tours (static/tests/tours/tour_utils.js).
 SCREENSHOT_FLAG = "salesFollowupScreenshots"
 SCREENSHOT_MARKER = "sales_followup:screenshot:"
 SCREENSHOT_EVENT = "sales_followup:screenshot-taken"
 SCREENSHOT_NAME = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# What the tours add to a step that loads a new page (tour_utils.js).
+LEAVING_PAGE_KEYS = "salesFollowupLeavingPage"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour"
 # Where the browser says the rep is (Shaoxing).
 POSITION = {"latitude": 30.0023, "longitude": 120.5811, "accuracy": 25}
@@ -77,7 +81,10 @@ class FollowupTourCase(HttpCase):
         browser._handlers["Runtime.consoleAPICalled"] = on_console
         browser._websocket_request(
             "Page.addScriptToEvaluateOnNewDocument",
-            params={"source": f"window.{SCREENSHOT_FLAG} = true;"},
+            params={
+                "source": f"window.{SCREENSHOT_FLAG} = true;"
+                f" window.{LEAVING_PAGE_KEYS} = {json.dumps(TOUR_STEP_LEAVING_PAGE)};"
+            },
         )
         browser._websocket_request(
             "Emulation.setTimezoneOverride", params={"timezoneId": self.salesman.tz}

@@ -4,6 +4,8 @@ from datetime import datetime, time, timedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, formatLang
 
+from odoo.addons.sales_followup.compat import STAGE_TEAMS
+
 from ..wizard.sales_followup_funnel_wizard import previous_period
 from . import funnel_columns
 
@@ -163,7 +165,7 @@ class ReportFollowupFunnel(models.AbstractModel):
             set(counts)
             | set(
                 self.env["crm.stage"].search(
-                    ["|", ("team_id", "=", False), ("team_id", "in", team_ids)]
+                    ["|", (STAGE_TEAMS, "=", False), (STAGE_TEAMS, "in", team_ids)]
                 )
             )
             if counts

@@ -396,6 +396,10 @@ registry.category("web_tour.tours").add("sales_followup_today_flow", {
             run: "click",
         },
         {
+            content: "The dialog is closed",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
             content: "Saved",
             trigger: ".o_notification:contains(Next follow-up)",
         },

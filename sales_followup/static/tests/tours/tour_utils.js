@@ -1,11 +1,8 @@
 /** @odoo-module **/
 
-import { session } from "@web/session";
-
 /*
  * What the tours share with the Python tests that play them
- * (sales_followup/tests/tour_common.py), and what differs between the tour runners of the
- * Odoo series they run on.
+ * (sales_followup/tests/tour_common.py).
  */
 
 // The test hooks the browser: it defines this flag on every page, captures the screen when
@@ -13,6 +10,9 @@ import { session } from "@web/session";
 const SCREENSHOT_FLAG = "salesFollowupScreenshots";
 const SCREENSHOT_MARKER = "sales_followup:screenshot:";
 const SCREENSHOT_EVENT = "sales_followup:screenshot-taken";
+// The test also says what the tour runner of its Odoo series wants on a step that loads a new
+// page (compat.TOUR_STEP_LEAVING_PAGE).
+const LEAVING_PAGE_KEYS = "salesFollowupLeavingPage";
 
 /**
  * A step that waits for `trigger`, scrolls it into view and has the test capture the screen.
@@ -54,9 +54,8 @@ export function checkTouchTargets(elements) {
 }
 
 /**
- * `step`, whose action loads a new page: 19.0's tour runner must be told (it stops there and
- * goes on in the new page); 18.0's finds out by itself and refuses the key.
+ * `step`, whose action loads a new page, as the tour runner wants it.
  */
 export function leavingPage(step) {
-    return session.server_version_info[0] >= 19 ? { ...step, expectUnloadPage: true } : step;
+    return { ...step, ...window[LEAVING_PAGE_KEYS] };
 }
