@@ -135,6 +135,18 @@ if SERIES >= 19:
             since=since,
         )
 
+    #: The transactions of a request to a read-only route: 19.0 finds the route in the one
+    #: that runs it.
+    READ_ONLY_REQUEST_CURSORS = ["ro"]
+
+    def web_read_group_kwargs(groupby, aggregates, order=None):
+        """The keyword arguments of the web client's ``web_read_group`` call (a grouped list)."""
+        return {"groupby": groupby, "aggregates": aggregates, "order": order}
+
+    def web_group_value(group, spec):
+        """The aggregate ``spec`` ("field:sum") of a group ``web_read_group`` answered."""
+        return group[spec]
+
     def compile_domain(model, domain):
         """Compile ``domain`` on ``model`` as a search would (fields, operators, values),
         without running it; raises on what is not a domain of the model."""
@@ -223,6 +235,15 @@ else:
     def stage_shared_sql(stage):
         return SQL("%s.team_id IS NULL", SQL.identifier(stage))
 
+    # 18.0 finds the route in a read-only transaction of its own.
+    READ_ONLY_REQUEST_CURSORS = ["ro", "ro"]
+
+    def web_read_group_kwargs(groupby, aggregates, order=None):
+        return {"fields": aggregates, "groupby": groupby, "orderby": order, "lazy": False}
+
+    def web_group_value(group, spec):
+        return group[spec.split(":")[0]]
+
     def compile_domain(model, domain):
         model._where_calc(domain)
 
@@ -271,6 +292,7 @@ __all__ = [
     "LEAD_PHONES",
     "MIXIN_LATER",
     "OR",
+    "READ_ONLY_REQUEST_CURSORS",
     "SERIES",
     "STAGE_ROTTING",
     "STAGE_ROTTING_FIELDS",
@@ -290,5 +312,7 @@ __all__ = [
     "stage_rotting_sql",
     "stage_shared_sql",
     "stage_team_values",
+    "web_group_value",
     "web_groups",
+    "web_read_group_kwargs",
 ]

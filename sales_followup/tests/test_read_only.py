@@ -13,7 +13,7 @@ import psycopg2.errors
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
-from odoo.addons.sales_followup.compat import web_groups
+from odoo.addons.sales_followup.compat import READ_ONLY_REQUEST_CURSORS, web_groups
 
 from .common import read_only_transaction, request_cursors
 from .pool_common import PoolCommon
@@ -210,7 +210,7 @@ class TestReadOnlyRoutes(PoolCommon, HttpCase):
                 [[]],
                 specification=view_spec(Pool, [(False, "list")]),
             )["records"]
-        self.assertEqual(cursors, ["ro"] * 6, "a route lookup and a read-only call each")
+        self.assertEqual(cursors, READ_ONLY_REQUEST_CURSORS * 3, "read-only transactions only")
         self.assertEqual(card["id"], lead.id)
         self.assertEqual(card["followup_last_summary"], "Sent the price list")
         self.assertIn("Already in the pool of East China Sales", form["followup_duplicate_note"])

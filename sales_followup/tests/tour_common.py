@@ -32,7 +32,8 @@ class FollowupTourCase(HttpCase):
     over): a console message ``sales_followup:screenshot:<name>`` from the tour captures the
     page into ``artifacts/tour/<screenshot_folder>/<name>.png``, then tells the tour to go on, so
     each picture shows the state the tour reached. The browser also runs in the salesman's time
-    zone, so that "today" is the same day for the browser and the server.
+    zone, so that "today" is the same day for the browser and the server, and the tours learn
+    what the tour runner of the series wants on a step that loads a new page.
     """
 
     screenshot_folder = None

@@ -527,8 +527,8 @@ class SalesFollowupFunnelReport(models.Model):
         if not isinstance(breakdown, str) or breakdown not in BREAKDOWNS:
             raise UserError(
                 self.env._(
-                    "Break Down By: %(value)r is not one of %(allowed)s.",
-                    value=breakdown,
+                    "Break Down By: %(value)s is not one of %(allowed)s.",
+                    value=shown(breakdown),
                     allowed=", ".join(BREAKDOWNS),
                 )
             )

@@ -35,12 +35,12 @@ function card(customer) {
     return `.o_kanban_record:contains(${customer})`;
 }
 
-function dateField(field, date, scope = ".modal") {
+function dialogDate(field, date) {
     // The date typed in the field's input, or, once set on 19.0, its button: the date in words,
     // in numbers in its tooltip.
     return [
-        `${scope} .o_field_widget[name=${field}] input:value(${date})`,
-        `${scope} .o_field_widget[name=${field}] button[data-tooltip='${date}']`,
+        `.modal .o_field_widget[name=${field}] input:value(${date})`,
+        `.modal .o_field_widget[name=${field}] button[data-tooltip='${date}']`,
     ].join(", ");
 }
 
@@ -109,7 +109,7 @@ registry.category("web_tour.tours").add("sales_followup_followup_flow", {
             },
             {
                 content: "The date is taken",
-                trigger: dateField("next_date", nextDate),
+                trigger: dialogDate("next_date", nextDate),
             },
             {
                 content: "The date picker is closed",
@@ -208,7 +208,7 @@ registry.category("web_tour.tours").add("sales_followup_followup_flow", {
             },
             {
                 content: "The date is taken",
-                trigger: dateField("wakeup_date", wakeupDate),
+                trigger: dialogDate("wakeup_date", wakeupDate),
             },
             {
                 content: "Why",

@@ -5,7 +5,7 @@ import { leavingPage, screenshot } from "./tour_utils";
 
 /*
  * The pool's other doors, as each role clicks them: a salesman releases a lead of his from its
- * form (the gear menu on phones, the header on desktops), and a sales manager assigns pool
+ * form (the header, its buttons folded into a menu on phones), and a sales manager assigns pool
  * leads, from a pool lead's form and, on desktops, several at once from the pool list
  * (Actions > Assign). Played by sales_followup/tests/test_tour_pool_release_assign.py, which
  * prepares the leads and checks the records written here. Names and texts must match that file.
@@ -26,7 +26,7 @@ const RELEASED_IN_POOL = [".o_followup_pool_kanban .o_kanban_record", ".o_follow
     .map((record) => `${record}:contains(${RELEASE_NEED}):contains(${RELEASE_REASON})`)
     .join(", ");
 
-const openGearOnPhones = {
+const openHeaderMenuOnPhones = {
     // 18.0 folds the header's buttons into the gear menu; 19.0 all but the first into the
     // header's own menu.
     content: "Open the menu of the header's buttons (phones)",
@@ -86,7 +86,7 @@ registry.category("web_tour.tours").add("sales_followup_pool_release", {
                 }
             },
         },
-        openGearOnPhones,
+        openHeaderMenuOnPhones,
         {
             content: "Release to Pool",
             trigger: headerButton("Release to Pool"),
@@ -118,7 +118,7 @@ registry.category("web_tour.tours").add("sales_followup_pool_assign_form", {
             content: "The pool lead is open",
             trigger: ".o_form_view .o_field_widget[name=followup_code]",
         },
-        openGearOnPhones,
+        openHeaderMenuOnPhones,
         {
             content: "Assign",
             trigger: headerButton("Assign"),
