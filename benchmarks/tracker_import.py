@@ -5,9 +5,10 @@
 
 Generates an .xlsx laid out like the teams' customer tracker (客户编号, 客户名称(行业),
 联系人(职位), …, 跟进记录 with three dated contacts, 当前状态, 预计成交金额 like "65万"), then:
-  - Odoo's own base_import loading the same rows into crm.lead, one field per column, no logs,
-    in a process of its own and a transaction rolled back (it runs first: the lead codes are
-    unique, and its memory must not weigh on the figures of the import job);
+  - Odoo's own base_import loading the same rows into crm.lead, one field per column (but the
+    tracker's code, which only the tracker import keeps), no logs, in a process of its own and
+    a transaction rolled back (it runs first, and its memory must not weigh on the figures of
+    the import job);
   - the import wizard as a user goes through it, each step committed: reading and preview, then
     Import, which above the background threshold only creates the background job (the file
     names no salesperson: the leads are assigned to the person importing, so that each open
@@ -157,8 +158,11 @@ def base_import(args):
                 "file_type": XLSX,
             }
         )
+        # The tracker's codes are not kept: a code set by hand must follow the pattern of the
+        # lead's source, which the tracker's do not (only the tracker import keeps them); the
+        # leads get theirs from the numbering, as any lead created.
         fields = [
-            "followup_code",
+            False,
             "partner_name",
             "contact_name",
             "phone",

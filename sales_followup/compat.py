@@ -10,6 +10,7 @@ The README's "The next series" lists what 20.0 changes and where each change lan
 
 import contextlib
 from datetime import timedelta
+from unittest import mock
 
 from dateutil.relativedelta import MO, relativedelta
 
@@ -22,8 +23,13 @@ SERIES = release.version_info[0]
 
 if SERIES >= 19:
     from odoo.fields import Domain
+    from odoo.modules import module as module_loader
     from odoo.orm.identifiers import NewId
-    from odoo.service.model import call_kw
+    from odoo.service.model import call_kw, get_public_method
+
+    def check_public_method(model, name):
+        """Refuse ``name`` unless a web client may call it on ``model`` (AccessError)."""
+        get_public_method(model, name)
 
     Constraint = models.Constraint
 
@@ -54,6 +60,8 @@ if SERIES >= 19:
 
     #: The lead's phone fields, the one a salesperson calls first first (19.0 dropped mobile).
     LEAD_PHONES = ("phone",)
+    #: The method of the lost lead's Restore button.
+    LEAD_RESTORE = "action_restore"
 
     #: What a web client tour step whose action loads a new page adds to it: 19.0's tour
     #: runner must be told (it stops there and goes on in the new page, and fails a tour whose
@@ -147,10 +155,24 @@ if SERIES >= 19:
         """The aggregate ``spec`` ("field:sum") of a group ``web_read_group`` answered."""
         return group[spec]
 
+    def cron_progress(env, processed, remaining):
+        """Tell the scheduler running this method the batch it did (``processed`` items) and
+        what is left: the batch is committed, and the method called again while work is left.
+        Outside a scheduled run, nothing."""
+        if env.context.get("ir_cron_progress_id"):
+            env["ir.cron"]._commit_progress(processed, remaining=remaining)
+
     def compile_domain(model, domain):
         """Compile ``domain`` on ``model`` as a search would (fields, operators, values),
         without running it; raises on what is not a domain of the model."""
         model.sudo()._search(Domain(domain))
+
+    @contextlib.contextmanager
+    def images_rendered():
+        """In a test: the context under which HTML-to-image conversions (wkhtmltoimage) really
+        run, as Odoo skips them during tests."""
+        with mock.patch.object(module_loader, "current_test", False):
+            yield {}
 
     def cron_cursor_shared(case):
         """In a test ``case``, the scheduler's own cursor (a scheduled action run by hand opens
@@ -176,7 +198,11 @@ if SERIES >= 19:
 
 else:
     from odoo.api import call_kw
-    from odoo.models import NewId
+    from odoo.models import NewId, check_method_name
+
+    def check_public_method(model, name):
+        check_method_name(name)
+
     from odoo.osv import expression
 
     class Constraint:
@@ -211,6 +237,7 @@ else:
         return {"user_id": user.id}
 
     LEAD_PHONES = ("mobile", "phone")
+    LEAD_RESTORE = "toggle_active"
 
     TOUR_STEP_LEAVING_PAGE = {}
 
@@ -244,8 +271,16 @@ else:
     def web_group_value(group, spec):
         return group[spec.split(":")[0]]
 
+    def cron_progress(env, processed, remaining):
+        # The scheduler commits the batch and calls the method again while work is left.
+        env["ir.cron"]._notify_progress(done=processed, remaining=remaining)
+
     def compile_domain(model, domain):
         model._where_calc(domain)
+
+    @contextlib.contextmanager
+    def images_rendered():
+        yield {"force_image_rendering": True}
 
     def cron_cursor_shared(case):
         # 18.0 runs a scheduled action triggered by hand in the caller's cursor.
@@ -290,6 +325,7 @@ __all__ = [
     "GROUP_ALL_USERS",
     "GROUP_USERS",
     "LEAD_PHONES",
+    "LEAD_RESTORE",
     "MIXIN_LATER",
     "OR",
     "READ_ONLY_REQUEST_CURSORS",
@@ -303,9 +339,12 @@ __all__ = [
     "Constraint",
     "api_kind",
     "cron_cursor_shared",
+    "cron_progress",
     "filter_owner_values",
+    "images_rendered",
     "NewId",
     "call_kw",
+    "check_public_method",
     "compile_domain",
     "formatted_groups",
     "stage_in_team_sql",

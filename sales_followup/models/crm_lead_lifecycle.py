@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..compat import cron_progress
 from ..tools.system_write import system_env
 
 # One concern per file, as Odoo itself splits large models (mail/models/discuss/): the lead's
@@ -177,6 +178,6 @@ class CrmLead(models.Model):
             done += len(leads)
             if in_cron:
                 remaining = self.search_count(domain)
-                self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+                cron_progress(self.env, done, remaining=remaining)
                 break
         return done

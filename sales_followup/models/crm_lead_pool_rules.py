@@ -4,6 +4,8 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
+from ..compat import cron_progress
+
 # The customer pool's rules (公海): when a held lead goes back to its team's pool, the nightly
 # reclaim and the warnings before it. Who holds a lead and the doors in and out of the pool are
 # in crm_lead_pool.py.
@@ -290,7 +292,7 @@ class CrmLead(models.Model):
             )
             done += len(rows)
             if in_cron:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=total - len(rows))
+                cron_progress(self.env, done, remaining=total - len(rows))
                 break
         return done
 

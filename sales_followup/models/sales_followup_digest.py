@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
-from ..compat import USER_ALL_GROUPS
+from ..compat import USER_ALL_GROUPS, cron_progress
 
 DIGEST_TEMPLATE = "sales_followup.mail_template_followup_digest"
 DIGEST_BATCH_SIZE = 50
@@ -41,7 +41,7 @@ class SalesFollowupDigest(models.AbstractModel):
             if escalated:
                 done += escalated
                 if in_cron:
-                    self.env["ir.cron"]._notify_progress(done=done, remaining=left)
+                    cron_progress(self.env, done, remaining=left)
                     break
                 continue
             recipients, total = self._digest_recipients(limit=batch_size)
@@ -50,7 +50,7 @@ class SalesFollowupDigest(models.AbstractModel):
             self._digest_send(recipients)
             done += len(recipients)
             if in_cron:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=total - len(recipients))
+                cron_progress(self.env, done, remaining=total - len(recipients))
                 break
         return done
 

@@ -7,7 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL, is_html_empty
 
-from ..compat import ACTIVITY_TYPE_KEEP_DONE
+from ..compat import ACTIVITY_TYPE_KEEP_DONE, cron_progress
 from ..tools import rhythm
 from ..tools.system_write import system_env
 
@@ -441,7 +441,7 @@ class SalesFollowupEngine(models.AbstractModel):
             done += len(leads)
             if in_cron:
                 self.env.cr.execute(SQL("SELECT count(*) FROM (%s) todo", query))
-                self.env["ir.cron"]._notify_progress(done=done, remaining=self.env.cr.fetchone()[0])
+                cron_progress(self.env, done, remaining=self.env.cr.fetchone()[0])
                 break
         return done
 

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from ..compat import cron_progress
 from ..tools import tracker_reader as tr
 from ..tools import tracker_rows as rows_tools
 
@@ -147,8 +148,8 @@ class SalesFollowupImportJob(models.Model):
             "FROM sales_followup_import_job WHERE state IN ('queued', 'importing')"
         )
         remaining = self.env.cr.fetchone()[0]
-        self.env["ir.cron"]._notify_progress(
-            done=max(job.rows_done, 1) if remaining else job.rows_done, remaining=remaining
+        cron_progress(
+            self.env, max(job.rows_done, 1) if remaining else job.rows_done, remaining=remaining
         )
 
     def _stage_rows(self):

@@ -6,7 +6,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..compat import STAGE_ROTTING_FIELDS, stage_rotting_sql
+from ..compat import STAGE_ROTTING_FIELDS, cron_progress, stage_rotting_sql
 from ..tools.system_write import is_system, system_env
 from .sales_followup_risk_type import AUTOMATIC_RISK_CODES
 
@@ -406,9 +406,7 @@ class SalesFollowupRisk(models.Model):
             if in_cron:
                 finished = position >= max_id
                 Settings._set_position("risk_scan_position", 0 if finished else position)
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=0 if finished else max_id - position
-                )
+                cron_progress(self.env, done, remaining=0 if finished else max_id - position)
                 break
         if self.env["sales.followup.settings"]._get_bool("risk_auto_lost"):
             self._auto_lose(self.env["crm.lead"])

@@ -8,11 +8,10 @@ import re
 
 from lxml import etree
 
-from odoo.models import check_method_name
 from odoo.tests import Form
 from odoo.tools.safe_eval import safe_eval
 
-from odoo.addons.sales_followup.compat import call_kw
+from odoo.addons.sales_followup.compat import call_kw, check_public_method
 from odoo.addons.web.controllers.utils import clean_action
 
 WEB_CLIENT_URL = re.compile(r"^/odoo/action-(?P<action>[\w.]+)(?:/(?P<res_id>\d+))?$")
@@ -116,7 +115,7 @@ class WebClientMixin:
 
     def _call_button(self, env, model, method, ids, context):
         """/web/dataset/call_button."""
-        check_method_name(method)
+        check_public_method(env[model], method)
         result = call_kw(env[model], method, [ids], {"context": context})
         if isinstance(result, dict) and result.get("type") != "":
             result = clean_action(result, env=env)

@@ -8,7 +8,7 @@ from pathlib import Path
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import FollowupCommon
+from .common import FollowupCommon, zh_date
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour" / "digest"
 
@@ -101,7 +101,8 @@ class TestDigest(DigestCommon):
         self.assertIn("昨天以来的新风险（1）", chinese.body)
         self.assertIn("对比竞品", chinese.body)
         self.assertIn("打开今日跟进", chinese.body)
-        self.assertIn("2026年03月10日", chinese.subject)
+        # In the Chinese date format of the series (2026年03月10日 on 18.0, 2026/03/10 on 19.0).
+        self.assertIn(zh_date(self.env, date(2026, 3, 10)), chinese.subject)
 
     def test_inbox_or_email_as_the_user_chose(self):
         self.user_salesman.notification_type = "inbox"

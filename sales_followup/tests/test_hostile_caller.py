@@ -277,9 +277,8 @@ class TestHostileCaller(FollowupCommon):
         lost.action_set_lost(lost_reason_id=self.lost_reason.id)
         Wizard = self.env["sales.followup.dormant.wizard"].with_user(self.user_salesman)
         wakeup = fields.Date.today() + timedelta(days=30)
-        wizard = Wizard.create({"lead_ids": [(6, 0, others.ids)], "wakeup_date": wakeup})
         with self.assertRaisesRegex(AccessError, "you may not change"):
-            wizard.action_apply()
+            Wizard.create({"lead_ids": [(6, 0, others.ids)], "wakeup_date": wakeup}).action_apply()
         wizard = Wizard.create({"lead_ids": [(6, 0, lost.ids)], "wakeup_date": wakeup})
         with self.assertRaisesRegex(UserError, "lost or archived"):
             wizard.action_apply()

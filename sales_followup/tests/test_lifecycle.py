@@ -3,6 +3,8 @@ from datetime import date
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.sales_followup.compat import LEAD_RESTORE
+
 from .common import FollowupCommon
 
 
@@ -56,7 +58,8 @@ class TestLifecycle(FollowupCommon):
         with self.frozen("2026-03-10 09:00:00"):
             lead = self._lead()
             lead.action_set_lost(lost_reason_id=self.lost_reason.id)
-            lead.with_user(self.user_salesman).toggle_active()
+            # The lost lead's Restore button.
+            getattr(lead.with_user(self.user_salesman), LEAD_RESTORE)()
             self.assertTrue(lead.active)
             self.assertEqual(lead.followup_status, "in_progress")
             self.assertEqual(lead.followup_next_date, date(2026, 3, 10), "follow-up due at once")

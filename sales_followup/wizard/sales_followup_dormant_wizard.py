@@ -28,6 +28,33 @@ class SalesFollowupDormantWizard(models.TransientModel):
                 res["lead_ids"] = [(6, 0, self.env.context["active_ids"])]
         return res
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A lead the user may not change is refused by name now, before the dialog holds it
+        # (19.0 refuses a lead the user may not read as soon as the dialog is written).
+        Lead = self.env["crm.lead"]
+        for vals in vals_list:
+            chosen = [
+                lead_id
+                for command in vals.get("lead_ids") or []
+                if isinstance(command, (list, tuple)) and command and command[0] in (4, 6)
+                for lead_id in ([command[1]] if command[0] == 4 else command[2] or [])
+                if isinstance(lead_id, int)
+            ]
+            self._check_changeable(Lead.browse(chosen).exists())
+        return super().create(vals_list)
+
+    def _check_changeable(self, requested):
+        allowed = requested._filtered_access("write")
+        if requested - allowed:
+            raise AccessError(
+                _(
+                    "Leads: you may not change %s; only its salesperson or a sales manager sets "
+                    "it dormant.",
+                    ", ".join(str(lead_id) for lead_id in (requested - allowed).ids),
+                )
+            )
+
     def action_apply(self):
         """Set the leads dormant, or say why not: a lead the user may not change, or that is
         lost or archived, is refused by name (the dialog never pretends to have done it)."""
@@ -39,14 +66,6 @@ class SalesFollowupDormantWizard(models.TransientModel):
         )
         if not requested:
             raise UserError(_("Leads: choose the leads to set dormant."))
-        allowed = requested._filtered_access("write")
-        if requested - allowed:
-            raise AccessError(
-                _(
-                    "Leads: you may not change %s; only its salesperson or a sales manager sets "
-                    "it dormant.",
-                    ", ".join(str(lead_id) for lead_id in (requested - allowed).ids),
-                )
-            )
+        self._check_changeable(requested)
         requested.with_context(active_test=False)._followup_set_dormant(self.wakeup_date, self.note)
         return {"type": "ir.actions.act_window_close"}

@@ -226,6 +226,13 @@ class SalesFollowupFunnelReport(models.Model):
     # reach the leads' table (a read that keeps a quarter reads the logs of that quarter only).
     # ------------------------------------------------------------
 
+    @api.depends("lead_id")
+    def _compute_display_name(self):
+        # A row is named after its lead, as its many2one shows it (Odoo names a many2one's
+        # record whoever reads it): a row the user sees may be of a lead in the pool.
+        for row in self:
+            row.display_name = row.lead_id.sudo().display_name
+
     @property
     def _table_query(self):
         return self._query()

@@ -110,6 +110,13 @@ class SalesFollowupPoolReport(models.Model):
     # is a field of the same name and its SQL expression in ``_select_additional_fields``.
     # ------------------------------------------------------------
 
+    @api.depends("lead_id")
+    def _compute_display_name(self):
+        # A row is named after its lead, as its many2one shows it (Odoo names a many2one's
+        # record whoever reads it): a row the user sees may be of a lead in the pool.
+        for row in self:
+            row.display_name = row.lead_id.sudo().display_name
+
     @property
     def _table_query(self):
         return self._query()
