@@ -190,8 +190,9 @@ def build(env, leads=100_000, years=YEARS, seed=0.42):
         """,
         {"reps": reps.ids, "rep_count": REP_COUNT},
     )
+    # The columns both series store (19.0 stores no record_name: the record's own name shows).
     message_columns = """
-        INSERT INTO mail_message (model, res_id, record_name, message_type, subtype_id,
+        INSERT INTO mail_message (model, res_id, message_type, subtype_id,
                                   mail_activity_type_id, author_id, email_from, body, subject,
                                   is_internal, reply_to_force_new, email_add_signature,
                                   message_id, date, create_date, write_date, create_uid,
@@ -200,7 +201,7 @@ def build(env, leads=100_000, years=YEARS, seed=0.42):
     cr.execute(
         message_columns
         + """
-        SELECT 'crm.lead', c.id, c.name, 'notification', %(subtype)s, NULL, partner.id,
+        SELECT 'crm.lead', c.id, 'notification', %(subtype)s, NULL, partner.id,
                partner.email, '', NULL, FALSE, FALSE, TRUE,
                '<existing-create-' || c.id || '@example.com>', c.create_date,
                c.create_date, c.create_date, c.create_uid, c.create_uid
@@ -213,7 +214,7 @@ def build(env, leads=100_000, years=YEARS, seed=0.42):
     cr.execute(
         message_columns
         + """
-        SELECT 'crm.lead', c.id, c.name, 'comment', %(subtype)s, NULL, partner.id,
+        SELECT 'crm.lead', c.id, 'comment', %(subtype)s, NULL, partner.id,
                partner.email, '<p>Called the customer, they want a quote.</p>', NULL, TRUE,
                FALSE, TRUE, '<existing-note-' || c.id || '@example.com>', stamp, stamp, stamp,
                c.rep_id, c.rep_id
@@ -227,7 +228,7 @@ def build(env, leads=100_000, years=YEARS, seed=0.42):
     cr.execute(
         message_columns
         + """
-        SELECT 'crm.lead', c.id, c.name, 'notification', %(subtype)s, %(call)s, partner.id,
+        SELECT 'crm.lead', c.id, 'notification', %(subtype)s, %(call)s, partner.id,
                partner.email, '<div><p>Call done</p></div>', NULL, FALSE, FALSE, TRUE,
                '<existing-call-' || c.id || '@example.com>', stamp, stamp, stamp,
                c.rep_id, c.rep_id
