@@ -49,6 +49,8 @@ if SERIES >= 19:
     GROUP_USERS = "user_ids"
     USER_ALL_GROUPS = "all_group_ids"
     GROUP_ALL_USERS = "all_user_ids"
+    #: res.groups → every group it implies, directly or not.
+    GROUP_ALL_IMPLIED = "all_implied_ids"
     #: ir.actions.* → the groups that see the action.
     ACTION_GROUPS = "group_ids"
     #: ir.filters → the users a favourite is private to (none: everyone's).
@@ -230,6 +232,7 @@ else:
     # 18.0 stores the implied groups on the user too.
     USER_ALL_GROUPS = "groups_id"
     GROUP_ALL_USERS = "users"
+    GROUP_ALL_IMPLIED = "trans_implied_ids"
     ACTION_GROUPS = "groups_id"
     FILTER_USERS = "user_id"
 
@@ -322,6 +325,7 @@ __all__ = [
     "AND",
     "FALSE_DOMAIN",
     "FILTER_USERS",
+    "GROUP_ALL_IMPLIED",
     "GROUP_ALL_USERS",
     "GROUP_USERS",
     "LEAD_PHONES",

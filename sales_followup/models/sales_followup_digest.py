@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
-from ..compat import USER_ALL_GROUPS, cron_progress
+from ..compat import GROUP_ALL_IMPLIED, USER_ALL_GROUPS, cron_progress
 
 DIGEST_TEMPLATE = "sales_followup.mail_template_followup_digest"
 DIGEST_BATCH_SIZE = 50
@@ -68,6 +68,15 @@ class SalesFollowupDigest(models.AbstractModel):
         )
 
     @api.model
+    def _digest_granting_groups(self, groups):
+        """``groups`` and the groups that imply them: a user given any of them has them
+        (19.0 keeps only the groups given in the users' relation table)."""
+        Groups = self.env["res.groups"].sudo()
+        return groups | Groups.search([]).filtered(
+            lambda candidate: candidate[GROUP_ALL_IMPLIED] & groups
+        )
+
+    @api.model
     def _digest_recipients(self, limit):
         """[(user id, their today)] of at most ``limit`` users due for today's digest, and how
         many are due in all: active internal users with sales rights (or in the team digest's
@@ -97,7 +106,7 @@ class SalesFollowupDigest(models.AbstractModel):
                 """,
                 now=fields.Datetime.now(),
                 users=self._digest_users_sql(),
-                groups=[salesman.id] + group.ids,
+                groups=self._digest_granting_groups(salesman | group).ids,
                 hour=self.env["sales.followup.settings"]._get_int("digest_hour"),
                 limit=limit,
             )

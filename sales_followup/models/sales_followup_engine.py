@@ -12,6 +12,8 @@ from ..tools import rhythm
 from ..tools.system_write import system_env
 
 FOLLOWUP_ACTIVITY_TYPE = "sales_followup.mail_activity_type_followup"
+# The first-contact cron is triggered once per transaction (a key of the pre-commit data).
+FIRST_CONTACT_TRIGGER = "sales_followup.first_contact_trigger"
 # How far past a rhythm's day the next working day is looked for (the longest public holidays,
 # Spring Festival or National Day, are about a week; a month covers any calendar).
 WORKDAY_LOOKAHEAD = 31
@@ -406,7 +408,16 @@ class SalesFollowupEngine(models.AbstractModel):
         if any(
             lead.active and lead.user_id and lead.followup_status == "to_contact" for lead in leads
         ):
-            self.env.ref("sales_followup.ir_cron_followup_first_contact").sudo()._trigger()
+            # Once per transaction, when it commits: a bulk assignment (crm's, by team
+            # member) writes its leads in many calls.
+            precommit = self.env.cr.precommit
+            if not precommit.data.get(FIRST_CONTACT_TRIGGER):
+                precommit.data[FIRST_CONTACT_TRIGGER] = True
+                precommit.add(self._trigger_first_contact_cron)
+
+    @api.model
+    def _trigger_first_contact_cron(self):
+        self.env.ref("sales_followup.ir_cron_followup_first_contact").sudo()._trigger()
 
     @api.model
     def _first_contacts(self, batch_size, in_cron):

@@ -1,9 +1,9 @@
 import logging
 from datetime import datetime, timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, frozendict
 
 from ..tools.pool import POOL_PUBLIC_DEFAULT, POOL_PUBLIC_FIELDS
 
@@ -83,7 +83,22 @@ class SalesFollowupSettings(models.AbstractModel):
 
     @api.model
     def _raw(self, key):
-        return self.env["ir.config_parameter"].sudo().get_param(f"sales_followup.{key}")
+        return self._raw_all().get(f"sales_followup.{key}")
+
+    @api.model
+    @tools.ormcache()
+    def _raw_all(self):
+        """{key: value} of every follow-up setting, in one query: a write, a crm bulk
+        assignment or a cron reads a dozen of them. Cached as Odoo caches each system
+        parameter, and cleared with it when one is set."""
+        self.env["ir.config_parameter"].flush_model(["key", "value"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT key, value FROM ir_config_parameter WHERE key LIKE %s",
+                "sales\\_followup.%",
+            )
+        )
+        return frozendict(self.env.cr.fetchall())
 
     @api.model
     def _valid_int(self, key, raw):

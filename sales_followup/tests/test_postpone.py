@@ -175,14 +175,6 @@ class TestNoSilentSnoozing(FollowupCommon):
         )
 
     def test_snooze_default_skips_a_holiday(self):
-        self.env["resource.calendar.leaves"].create(
-            {
-                "name": "Qingming",
-                "calendar_id": self.company.resource_calendar_id.id,
-                "date_from": datetime(2026, 3, 17, 0, 0),
-                "date_to": datetime(2026, 3, 17, 23, 59),
-            }
-        )
         lead = self._overdue_lead()
         followup = self._followups(lead).with_user(self.user_salesman)
         for button in ACTIVITY_LATER:

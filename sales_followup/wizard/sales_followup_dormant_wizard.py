@@ -32,6 +32,7 @@ class SalesFollowupDormantWizard(models.TransientModel):
     def create(self, vals_list):
         # A lead the user may not change is refused by name now, before the dialog holds it
         # (19.0 refuses a lead the user may not read as soon as the dialog is written).
+        self._input_check_create(vals_list)
         Lead = self.env["crm.lead"]
         for vals in vals_list:
             chosen = [
