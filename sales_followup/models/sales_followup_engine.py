@@ -358,12 +358,15 @@ class SalesFollowupEngine(models.AbstractModel):
     @api.model
     def _after_status(self, leads, status):
         """A lead becoming converted gets its after-sale revisit; one coming back to Following
-        (reopened, woken up) is due today."""
+        (reopened, woken up) is due today; a lost one (archived) has none left open (Odoo 18.0
+        deletes the activities of an archived record, 19.0 keeps them)."""
         today = fields.Date.context_today(self)
         if status == "converted":
             self._schedule(leads, self._after_rhythm(leads, dict.fromkeys(leads.ids, today)))
         elif status == "in_progress":
             self._schedule(leads, dict.fromkeys(leads.ids, today))
+        elif status == "lost":
+            self._open_activities(leads).unlink()
 
     @api.model
     def _reassign(self, leads):

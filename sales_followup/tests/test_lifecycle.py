@@ -50,9 +50,13 @@ class TestLifecycle(FollowupCommon):
 
     def test_programmatic_set_lost_keeps_stock_behaviour(self):
         lead = self._lead()
+        self._log(lead)
+        self.assertTrue(self._followups(lead))
         lead.with_user(self.user_salesman).action_set_lost()
         self.assertFalse(lead.active)
         self.assertEqual(lead.followup_status, "lost")
+        # Nothing left to follow up (19.0 keeps the activities of an archived record).
+        self.assertFalse(self._followups(lead))
 
     def test_restore_lost_lead(self):
         with self.frozen("2026-03-10 09:00:00"):
