@@ -31,6 +31,7 @@
         "views/sales_followup_word_views.xml",
         "views/sales_followup_import_job_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_stage_views.xml",
         "views/crm_lead_today_views.xml",
         "views/sales_followup_pool_lead_views.xml",
         "views/utm_source_views.xml",

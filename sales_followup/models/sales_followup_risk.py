@@ -253,10 +253,13 @@ class SalesFollowupRisk(models.Model):
                 stage_rotting_sql(
                     "lead",
                     params["now"],
+                    # (The install date is set when the install ends: a scan during the
+                    # install counts from now.)
                     SQL(
-                        "CASE lead.followup_origin WHEN 'existing' THEN %s"
+                        "CASE lead.followup_origin WHEN 'existing' THEN COALESCE(%s, %s)"
                         " WHEN 'import' THEN lead.create_date END",
                         params["install_date"],
+                        params["now"],
                     ),
                 ),
             ),
