@@ -189,6 +189,7 @@ class SalesFollowupRisk(models.Model):
             "silent_before": now - timedelta(days=Settings._get_int("risk_silent_days")),
             "first_contact_before": now - timedelta(hours=Settings._get_int("first_contact_hours")),
             "install_date": Settings._get_install_date(),
+            "installed": Settings._is_installed(),
         }
 
     @api.model
@@ -253,14 +254,15 @@ class SalesFollowupRisk(models.Model):
                 stage_rotting_sql(
                     "lead",
                     params["now"],
-                    # (The install date is set when the install ends: a scan during the
-                    # install counts from now.)
+                    # (The leads found at install are told apart when it ends: a scan during
+                    # the install counts from now.)
                     SQL(
-                        "CASE lead.followup_origin WHEN 'existing' THEN COALESCE(%s, %s)"
+                        "CASE lead.followup_origin WHEN 'existing' THEN %s"
                         " WHEN 'import' THEN lead.create_date END",
                         params["install_date"],
-                        params["now"],
-                    ),
+                    )
+                    if params["installed"]
+                    else SQL("%s", params["now"]),
                 ),
             ),
         }
