@@ -43,10 +43,9 @@ if SERIES >= 19:
 
     FALSE_DOMAIN = list(Domain.FALSE)
 
-    #: res.users → the groups it is given, res.groups → the users given it; and the same with
-    #: the groups they imply (what a user actually has).
+    #: res.users → the groups it is given; and, with the groups they imply, the groups a user
+    #: has, and res.groups → the users who have it.
     USER_GROUPS = "group_ids"
-    GROUP_USERS = "user_ids"
     USER_ALL_GROUPS = "all_group_ids"
     GROUP_ALL_USERS = "all_user_ids"
     #: res.groups → every group it implies, directly or not.
@@ -228,7 +227,6 @@ else:
     FALSE_DOMAIN = expression.FALSE_DOMAIN
 
     USER_GROUPS = "groups_id"
-    GROUP_USERS = "users"
     # 18.0 stores the implied groups on the user too.
     USER_ALL_GROUPS = "groups_id"
     GROUP_ALL_USERS = "users"
@@ -327,7 +325,6 @@ __all__ = [
     "FILTER_USERS",
     "GROUP_ALL_IMPLIED",
     "GROUP_ALL_USERS",
-    "GROUP_USERS",
     "LEAD_PHONES",
     "LEAD_RESTORE",
     "MIXIN_LATER",
