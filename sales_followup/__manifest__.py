@@ -2,7 +2,7 @@
     "name": "Sales Follow-up",
     "summary": "Disciplined lead follow-up: A/B/C grading, standard follow-up logs, "
     "activities on the grade's rhythm, dormant leads, risk flags, lead codes, tracker import",
-    "version": "1.7.0",
+    "version": "1.8.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",
@@ -29,6 +29,7 @@
         "views/sales_followup_log_views.xml",
         "views/sales_followup_risk_views.xml",
         "views/sales_followup_word_views.xml",
+        "views/sales_followup_robot_views.xml",
         "views/sales_followup_import_job_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_stage_views.xml",

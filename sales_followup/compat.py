@@ -61,6 +61,8 @@ if SERIES >= 19:
 
     #: The lead's phone fields, the one a salesperson calls first first (19.0 dropped mobile).
     LEAD_PHONES = ("phone",)
+    #: A person's phone numbers (a contact's), the mobile first: 19.0's contacts have one.
+    PARTNER_PHONES = ("phone",)
     #: The method of the lost lead's Restore button.
     LEAD_RESTORE = "action_restore"
 
@@ -238,6 +240,7 @@ else:
         return {"user_id": user.id}
 
     LEAD_PHONES = ("mobile", "phone")
+    PARTNER_PHONES = ("mobile", "phone")
     LEAD_RESTORE = "toggle_active"
 
     TOUR_STEP_LEAVING_PAGE = {}
@@ -326,6 +329,7 @@ __all__ = [
     "GROUP_ALL_IMPLIED",
     "GROUP_ALL_USERS",
     "LEAD_PHONES",
+    "PARTNER_PHONES",
     "LEAD_RESTORE",
     "MIXIN_LATER",
     "OR",

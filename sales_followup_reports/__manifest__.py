@@ -2,7 +2,7 @@
     "name": "Sales Follow-up Reports",
     "summary": "Follow-up funnel for managers: conversion, cycle time, lost reasons, risks and "
     "follow-up discipline per salesperson, on screen and as printable PDF / XLSX",
-    "version": "1.7.0",
+    "version": "1.8.0",
     "category": "Sales/CRM",
     "website": "https://github.com/sales-followup/sales_followup",
     "author": "Sales Follow-up Contributors",

@@ -27,6 +27,9 @@ from . import sales_followup_ownership
 from . import sales_followup_pool_lead
 from . import sales_followup_risk
 from . import sales_followup_risk_type
+from . import sales_followup_robot
+from . import sales_followup_robot_message
+from . import sales_followup_robot_post
 from . import sales_followup_word
 from . import utm_source
 from . import crm_lead_input_guard

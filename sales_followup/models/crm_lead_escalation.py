@@ -107,12 +107,18 @@ class CrmLead(models.Model):
         if not rows:
             return 0, 0
         leads = self.sudo().browse([row[0] for row in rows])
+        told = {}
         for (_id, target, done, overdue, _total), lead in zip(rows, leads, strict=True):
             if done < 1 <= target:
                 lead._followup_notify_overdue(lead.user_id, overdue, leader=False)
             leader = lead.team_id.user_id
             if done < 2 <= target and leader and leader.active and leader != lead.user_id:
                 lead._followup_notify_overdue(leader, overdue, leader=True)
+            if done < 2 <= target and lead.user_id:
+                told[lead] = overdue
+        if told:
+            # The team's group chat hears of it too (its robots' outbox).
+            self.env["sales.followup.robot.post"]._post_escalations(told)
         self.env.cr.execute(
             SQL(
                 """

@@ -22,6 +22,14 @@ class ResUsers(models.Model):
         help="Technical: the day (in the user's time zone) of the last morning digest.",
     )
 
+    followup_feishu_id = fields.Char(
+        string="Feishu User ID",
+        copy=False,
+        help="The person's Feishu (Lark) user id or open id (ou_…): the team robots of Feishu "
+        "mention them by it. Without it, they are named only. WeCom and DingTalk mention by "
+        "the mobile number of the user's contact.",
+    )
+
     @property
     def SELF_READABLE_FIELDS(self):
         return super().SELF_READABLE_FIELDS + ["followup_digest_enabled"]

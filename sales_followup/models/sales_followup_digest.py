@@ -44,6 +44,13 @@ class SalesFollowupDigest(models.AbstractModel):
                     cron_progress(self.env, done, remaining=left)
                     break
                 continue
+            posted = self.env["sales.followup.robot.post"]._post_mornings()
+            if posted:
+                done += posted
+                if in_cron:
+                    cron_progress(self.env, done, remaining=1)
+                    break
+                continue
             recipients, total = self._digest_recipients(limit=batch_size)
             if not recipients:
                 break
@@ -417,6 +424,24 @@ class SalesFollowupDigest(models.AbstractModel):
         teams = Team.browse().union(*teams_of.values()) if teams_of else Team.browse()
         if not teams:
             return {}
+        figures = self._digest_team_figures(teams, base_url)
+        langs = {user.id: user.lang for user in users}
+        return {
+            uid: [
+                sheet
+                for team in user_teams.sorted("name")
+                for sheet in [self._digest_sheet(team, langs[uid], figures)]
+                if sheet
+            ]
+            for uid, user_teams in teams_of.items()
+        }
+
+    @api.model
+    def _digest_team_figures(self, teams, base_url):
+        """The figures of the morning sheets of ``teams``, computed once for all of them (the
+        leaders' digests and the team robots' posts): {"stats": {team id: [(user id,
+        figures)]}, "worst": {team id: [(lead id, name, customer, user id, days)]}, "names":
+        {user id: name}, "base_url": ...}."""
         now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
@@ -517,40 +542,46 @@ class SalesFollowupDigest(models.AbstractModel):
             worst[team_id].append((lead_id, name, cust, uid, days))
             rep_ids.add(uid)
         reps = self.env["res.users"].sudo().browse(rep_ids)
-        names = {rep.id: rep.name for rep in reps}
-        sheets = {}
-        langs = {user.id: user.lang for user in users}
-        for uid, user_teams in teams_of.items():
-            sheets[uid] = [
+        return {
+            "stats": stats,
+            "worst": worst,
+            "names": {rep.id: rep.name for rep in reps},
+            "base_url": base_url,
+        }
+
+    @api.model
+    def _digest_sheet(self, team, lang, figures):
+        """The morning sheet of ``team`` for a reader of ``lang`` (None when the team has
+        nothing to show): its name, a row per salesperson (most overdue first) and its most
+        overdue leads."""
+        stats, worst, names = figures["stats"], figures["worst"], figures["names"]
+        if not stats.get(team.id) and not worst.get(team.id):
+            return None
+        return {
+            "name": team.with_context(lang=lang).name,
+            "rows": sorted(
+                (
+                    {
+                        "user": names.get(rep_id, ""),
+                        "due_today": values[0],
+                        "overdue": values[1],
+                        "logged": values[2],
+                        "on_rhythm": values[3],
+                        "late": values[4],
+                        "reclaimed": values[5],
+                    }
+                    for rep_id, values in stats.get(team.id, [])
+                ),
+                key=lambda row: (-row["overdue"], row["user"]),
+            ),
+            "worst": [
                 {
-                    "name": team.with_context(lang=langs[uid]).name,
-                    "rows": sorted(
-                        (
-                            {
-                                "user": names.get(rep_id, ""),
-                                "due_today": figures[0],
-                                "overdue": figures[1],
-                                "logged": figures[2],
-                                "on_rhythm": figures[3],
-                                "late": figures[4],
-                                "reclaimed": figures[5],
-                            }
-                            for rep_id, figures in stats.get(team.id, [])
-                        ),
-                        key=lambda row: (-row["overdue"], row["user"]),
-                    ),
-                    "worst": [
-                        {
-                            "name": name,
-                            "customer": cust or "",
-                            "user": names.get(rep_id, ""),
-                            "days": days,
-                            "url": self._digest_lead_url(base_url, lead_id),
-                        }
-                        for lead_id, name, cust, rep_id, days in worst.get(team.id, [])
-                    ],
+                    "name": name,
+                    "customer": cust or "",
+                    "user": names.get(rep_id, ""),
+                    "days": days,
+                    "url": self._digest_lead_url(figures["base_url"], lead_id),
                 }
-                for team in user_teams.sorted("name")
-                if stats.get(team.id) or worst.get(team.id)
-            ]
-        return sheets
+                for lead_id, name, cust, rep_id, days in worst.get(team.id, [])
+            ],
+        }

@@ -8,3 +8,4 @@ from . import tracker_analysis
 from . import tracker_errors
 from . import pool
 from . import input_check
+from . import robot

@@ -43,7 +43,8 @@ class SalesFollowupReview(models.AbstractModel):
         recipient's period is claimed before the review is built, so a second run (or a
         second server) sends nothing twice."""
         in_cron = bool(self.env.context.get("ir_cron_progress_id"))
-        done = 0
+        # The team robots' reviews first: a few robots, posted in this call.
+        done = self._review_robots()
         while True:
             due = self._review_recipients()
             if not due:
