@@ -298,6 +298,7 @@ def test_signed_messages_are_accepted(server, kind):
         (SECRET, NOW + 7200, "more than an hour"),
         (None, NOW, "no timestamp and sign"),
     ],
+    ids=["wrong secret", "two hours ago", "two hours ahead", "unsigned"],
 )
 @pytest.mark.parametrize("kind", [DINGTALK, FEISHU])
 def test_signatures_are_refused_when_wrong_or_old(server, kind, secret, now, reason):

@@ -48,6 +48,8 @@ MODEL_ROLES = {
     "sales.followup.risk.type": "manager",
     "sales.followup.word": "manager",
     "sales.followup.review.sent": "manager",
+    "sales.followup.robot": "manager",
+    "sales.followup.robot.message": "manager",
     "crm.stage": "manager",
     "res.config.settings": "system",
 }

@@ -28,6 +28,8 @@ ASSIGN_DIALOG = "sales_followup.sales_followup_pool_assign_wizard_view_form"
 HANDOVER_DIALOG = "sales_followup.sales_followup_handover_wizard_view_form"
 IMPORT_DIALOG = "sales_followup.sales_followup_import_view_form"
 IMPORT_JOB_FORM = "sales_followup.sales_followup_import_job_view_form"
+ROBOT_FORM = "sales_followup.sales_followup_robot_view_form"
+OUTBOX_LIST = "sales_followup.sales_followup_robot_message_view_list"
 DORMANT_BINDING = "sales_followup.sales_followup_dormant_wizard_action"
 ASSIGN_BINDING = "sales_followup.sales_followup_pool_lead_action_assign_dialog"
 PIPELINE = "crm.crm_lead_action_pipeline"
@@ -290,6 +292,40 @@ MATRIX = {
             Case("own", "new", REFUSED, "_prepare_import_job"),
         ),
     ),
+    # Team robots: sales managers.
+    (ROBOT_FORM, "action_test"): Click(
+        action="sales_followup.action_followup_robot",
+        cases=(
+            *(
+                Case(case.role, "new", case.expect, "_prepare_robot")
+                for case in only(("manager", "admin"), "new")
+            ),
+            Case("own", "new", REFUSED, "_prepare_robot"),
+            Case("leader", "new", REFUSED, "_prepare_robot"),
+        ),
+    ),
+    (ROBOT_FORM, "action_open_messages"): Click(
+        action="sales_followup.action_followup_robot",
+        cases=(
+            *(
+                Case(case.role, "new", case.expect, "_prepare_robot")
+                for case in only(("manager", "admin"), "new")
+            ),
+            Case("own", "new", REFUSED, "_prepare_robot"),
+        ),
+    ),
+    (OUTBOX_LIST, "action_retry"): Click(
+        action="sales_followup.action_followup_robot_message",
+        cases=(
+            *(
+                Case(case.role, "new", case.expect, "_prepare_failed_robot_message")
+                for case in only(("manager", "admin"), "new")
+            ),
+            Case("manager", "new", HIDDEN, "_prepare_sent_robot_message"),
+            Case("manager", "new", REFUSED, "_prepare_sent_robot_message"),
+            Case("all_docs", "new", REFUSED, "_prepare_failed_robot_message"),
+        ),
+    ),
     # Hand-over of a leaving salesperson's leads: administrators archiving a user.
     "flow:handover": Flow(
         opener="_open_handover",
@@ -486,6 +522,33 @@ class TestActionMatrix(ActionMatrixCase):
             if wizard.job_id.state in ("done", "failed"):
                 break
         self.assertEqual(wizard.job_id.state, "done", wizard.job_id.message)
+
+    # Team robots ---------------------------------------------------------------------------
+
+    def _robot(self):
+        return self.env["sales.followup.robot"].create(
+            {
+                "name": "华东销售群",
+                "kind": "wecom",
+                "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=matrix",
+                "company_id": self.company_1.id,
+                "team_ids": [(6, 0, self.leads[(1, "a", "open")].team_id.ids)],
+            }
+        )
+
+    def _prepare_robot(self, role, record):
+        return self._robot()
+
+    def _robot_message(self, state):
+        message = self._robot()._robot_queue("test", "Test", "Test")
+        message.sudo().write({"state": state, "attempts": 8, "error": "93000 invalid webhook url"})
+        return message
+
+    def _prepare_failed_robot_message(self, role, record):
+        return self._robot_message("failed")
+
+    def _prepare_sent_robot_message(self, role, record):
+        return self._robot_message("sent")
 
     # Hand-over -----------------------------------------------------------------------------
 

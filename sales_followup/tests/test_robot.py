@@ -201,7 +201,8 @@ class TestRobotOutbox(RobotCommon):
         self.assertEqual(second.attempts, 1)
         self.assertFalse(self._messages(other))
         # A manager sends the failed one again.
-        first.with_user(self.user_manager).action_retry()
+        with self.frozen(when + timedelta(hours=2, minutes=4)):
+            first.with_user(self.user_manager).action_retry()
         self.assertEqual((first.state, first.attempts), ("queued", 0))
         self.assertEqual(self._send(when + timedelta(hours=2, minutes=5)), 1)
         self.assertEqual(first.state, "sent")
@@ -320,7 +321,11 @@ class TestRobotSafety(RobotCommon):
         self.assertEqual(messages.mapped("state"), ["sent", "failed"])
         self.assertEqual(messages[0].attempts, 2)
         shown = "\n".join(
-            [*logs.output, *errors, *messages.mapped("error"), *messages.mapped("payload")]
+            [
+                *logs.output,
+                *errors,
+                *filter(None, messages.mapped("error") + messages.mapped("payload")),
+            ]
             + [body for body in self.env["mail.message"].search([]).mapped("body") if body]
         )
         for secret in (token, SECRET):
@@ -426,10 +431,12 @@ class TestRobotPosts(RobotCommon):
         self._send("2026-03-10 02:00:00")
         self.assertServerClean()
         by_kind = {entry["kind"]: entry for entry in self.server.received}
-        line = "王磊 的 宁波海天塑料制品厂"
         for kind in ("wecom", "dingtalk", "feishu"):
-            self.assertIn(line, by_kind[kind]["text"], kind)
-            self.assertIn("逾期 3 天 — 下一步：发送报价单", by_kind[kind]["text"], kind)
+            text = by_kind[kind]["text"]
+            # "王磊 的 宁波海天塑料制品厂 逾期 3 天 — 下一步：发送报价单", the customer a link.
+            self.assertRegex(text, r"王磊 的 \[?宁波海天塑料制品厂", kind)
+            self.assertIn("逾期 3 天 — 下一步：发送报价单", text, kind)
+            self.assertIn("/odoo/crm/", text, kind)
         self.assertEqual(by_kind["wecom"]["body"]["msgtype"], "text")
         self.assertEqual(by_kind["wecom"]["body"]["text"]["mentioned_mobile_list"], ["13800001111"])
         self.assertEqual(by_kind["dingtalk"]["body"]["at"]["atMobiles"], ["13800001111"])

@@ -38,6 +38,12 @@ class TestVisibilityMatrix(VisibilityMatrixCase):
         "sales.followup.import.column": ("creator", "Its columns and first values."),
         "sales.followup.import.error": ("creator", "Its problems, with the bad values."),
         "sales.followup.import.stage": ("creator", "Its stages and their mapping."),
+        "sales.followup.robot": (
+            "robot",
+            "A team chat's robot: its webhook's credentials, for sales managers.",
+        ),
+        "sales.followup.robot.message": ("robot", "What a team robot posted or will post."),
+        "sales.followup.robot.post": ("abstract", "Writes the team robots' posts."),
         "sales.followup.digest": ("abstract", "Builds the daily digests (sent as mail)."),
         "sales.followup.import.loader": ("abstract", "Writes the rows of an import."),
         "sales.followup.input.guard": ("abstract", "Checks what callers send."),
@@ -122,6 +128,17 @@ class TestVisibilityMatrix(VisibilityMatrixCase):
             cls.env(user=starter)["sales.followup.word"].create(
                 {"name": f"Matrix word {company}", "company_id": cls.companies[company].id}
             )
+            robot = cls.env["sales.followup.robot"].create(
+                {
+                    "name": f"Matrix robot {company}",
+                    "kind": "dingtalk",
+                    "webhook_url": f"https://oapi.dingtalk.com/robot/send?access_token=m{company}",
+                    "secret": f"SECmatrix{company}",
+                    "company_id": cls.companies[company].id,
+                    "team_ids": [(6, 0, cls.leads[(company, "a", "open")].team_id.ids)],
+                }
+            )
+            robot._robot_queue("test", f"Matrix message {company}", "Matrix")
 
     def test_matrix_covers_every_model(self):
         self._check_table()

@@ -54,6 +54,7 @@ RULES = {
     "import_job_row": "A staged row of an import job: administrators only, within the "
     "companies of its job.",
     "review_sent": "A weekly review sent: managers of the recipient's company.",
+    "robot": "A team robot and its outbox: sales managers of its company.",
     "shared": "Configuration without any lead, team or company data: everyone reads it all.",
     "company_config": "Configuration of one company, or of every company when it names none: "
     "read by the people of its company.",
@@ -205,6 +206,9 @@ class VisibilityMatrixCase(MatrixCommon, HttpCase):
         return user.has_group("base.group_system") and record.job_id.company_id in user.company_ids
 
     def _visible_review_sent(self, role, record):
+        return record.company_id in self.roles[role].company_ids
+
+    def _visible_robot(self, role, record):
         return record.company_id in self.roles[role].company_ids
 
     def _visible_shared(self, role, record):
