@@ -38,6 +38,7 @@ class TestReportsVisibilityMatrix(VisibilityMatrixCase):
     }
     EXTENDED = {
         "res.config.settings": ("settings", "The weekly review's settings."),
+        "sales.followup.robot": ("robot", "The day of a team robot's last weekly review."),
     }
 
     @classmethod
