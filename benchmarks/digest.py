@@ -20,9 +20,15 @@ about to return to it). In each copy it times:
     a commit after each), escalation having nothing new to do: in total, its batches, the
     longest, and the SQL queries of each batch;
   - a second run of the cron, which must send nothing.
+  - then the same night again (the days claimed and the digests sent cleared) with a team
+    robot per team (WeCom, against a stand-in of the platform on 127.0.0.1): the morning sheets
+    and pool notices they post, timed on their own and as part of the run; then the robots'
+    outbox drained as its scheduled action runs, a minute of (simulated) clock per call.
 It checks that every salesperson with something to do got exactly one digest (a record-less
 user notification from OdooBot), that the queries per batch are the same in both cases, and
-prints PASS/FAIL against the goal: the 200 digests in under 30 s. With --profile, the first
+prints PASS/FAIL against the goals: the 200 digests in under 30 s; the robots' posts at most
+10 % of the digest cron; the outbox drained within the platform's rate (20 a minute per robot,
+never refused by it). With --profile, the first
 case runs the digests once more before the measured run, its first batch under cProfile (top
 functions printed), then clears the days claimed and the digests sent.
 """
@@ -48,6 +54,7 @@ REPS = 200
 TEAMS = 10
 ZONES = ["Asia/Shanghai", "UTC", "Europe/Paris"]
 GOAL_SECONDS = 30.0
+ROBOT_GOAL = 0.10
 ESCALATION_SINCE = date(2000, 1, 1)
 
 # name, keep one lead in ``keep`` (by id)
@@ -247,6 +254,80 @@ def run_cron(registry, profile=False):
         return elapsed, batches
 
 
+def add_robots(registry, server):
+    """A WeCom robot per team, posting its morning sheet and pool notices at the digest hour."""
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("sales_followup.robot_allowed_hosts", server.host)
+        teams = env["crm.team"].search([("name", "like", "Digest Team %")], order="name")
+        env["sales.followup.robot"].create(
+            [
+                {
+                    "name": f"Robot of {team.name}",
+                    "kind": "wecom",
+                    "webhook_url": server.url("wecom", f"bench-{team.id}"),
+                    "team_ids": team.ids,
+                    "sheet_hour": 0,
+                    "post_escalation": False,
+                    "post_review": False,
+                }
+                for team in teams
+            ]
+        )
+        return len(teams)
+
+
+def timed_posts():
+    """Patch the robots' morning posts to add up the time they take: (restore, seconds)."""
+    from odoo.addons.sales_followup.models.sales_followup_robot_post import (  # noqa: PLC0415
+        SalesFollowupRobotPost,
+    )
+
+    spent = [0.0]
+    original = SalesFollowupRobotPost._post_mornings
+
+    def _post_mornings(self):
+        started = time.perf_counter()
+        try:
+            return original(self)
+        finally:
+            spent[0] += time.perf_counter() - started
+
+    SalesFollowupRobotPost._post_mornings = _post_mornings
+
+    def restore():
+        SalesFollowupRobotPost._post_mornings = original
+
+    return restore, spent
+
+
+def drain_outbox(registry, server):
+    """Run the outbox's scheduled action as the scheduler does, the clock a minute further at
+    each run, until nothing is queued: (runs, messages sent, most sent in one minute to one
+    robot, refused by the platform)."""
+    from freezegun import freeze_time  # noqa: PLC0415
+
+    from odoo import fields  # noqa: PLC0415
+
+    runs = 0
+    start = fields.Datetime.now()
+    while True:
+        with registry.cursor() as cr:
+            cr.execute("SELECT count(*) FROM sales_followup_robot_message WHERE state = 'queued'")
+            if not cr.fetchone()[0] or runs > 60:
+                break
+        moment = start + timedelta(minutes=runs)
+        with freeze_time(moment), registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["sales.followup.robot.message"]._cron_robot_send()
+        runs += 1
+    per_minute = {}
+    for entry in server.received:
+        key = (entry["token"], int((entry["time"] - start.timestamp()) // 60))
+        per_minute[key] = per_minute.get(key, 0) + 1
+    return runs, len(server.received), max(per_minute.values(), default=0), len(server.limited)
+
+
 def digests(cr, after):
     """{partner id: digests received} among the record-less notifications from OdooBot."""
     cr.execute(
@@ -302,7 +383,32 @@ def run_case(source, name, keep, profile):
         second_total, second_batches = run_cron(registry)
         with registry.cursor() as cr:
             second = digests(cr, second_start)
+            # The same night again, with the team robots.
+            cr.execute("UPDATE res_users SET followup_digest_date = NULL")
+            cr.execute("DELETE FROM mail_message WHERE id > %s", [start])
+        from odoo.addons.sales_followup.tests.robot_server import RobotServer  # noqa: PLC0415
+
+        with RobotServer() as server:
+            robots = add_robots(registry, server)
+            vacuum(registry)
+            bench_data.log(f"{name}: the same night with {robots} team robots")
+            restore, spent = timed_posts()
+            try:
+                robot_total, _robot_batches = run_cron(registry)
+            finally:
+                restore()
+            with registry.cursor() as cr:
+                robot_digests = sum(digests(cr, start).values())
+                cr.execute("SELECT count(*) FROM sales_followup_robot_message")
+                queued = cr.fetchone()[0]
+            drained = drain_outbox(registry, server)
         return {
+            "robots": robots,
+            "robot_total": robot_total,
+            "robot_posts": spent[0],
+            "robot_digests": robot_digests,
+            "robot_messages": queued,
+            "drained": drained,
             "name": name,
             "held": held,
             "escalation": escalation,
@@ -352,7 +458,30 @@ def report(case):
         f"  goal: {REPS} digests in under {GOAL_SECONDS:.0f} s: {verdict} "
         f"({case['total']:.2f} s, one digest each and none twice: {ok})"
     )
-    return verdict == "PASS"
+    share = case["robot_posts"] / case["total"] if case["total"] else 0.0
+    print(
+        f"  (c) with {case['robots']} team robots   {case['robot_total']:8.2f} s   "
+        f"(x{case['robot_total'] / case['total']:.2f} of (a); "
+        f"their posts {case['robot_posts']:.2f} s "
+        f"= {share:.1%} of (a); {case['robot_messages']} messages queued, "
+        f"{case['robot_digests']} digests sent)"
+    )
+    runs, sent, busiest, refused = case["drained"]
+    drained_ok = sent == case["robot_messages"] and busiest <= 20 and not refused
+    print(
+        f"  (d) outbox drained in {runs} runs (one a minute): {sent} sent, at most {busiest} "
+        f"a minute to one robot, {refused} refused by the platform"
+    )
+    robot_verdict = (
+        "PASS"
+        if share <= ROBOT_GOAL and drained_ok and case["robot_digests"] == case["digests"]
+        else "FAIL"
+    )
+    print(
+        f"  goal: robots' posts at most {ROBOT_GOAL:.0%} of the digest cron, the outbox within "
+        f"the rate: {robot_verdict}"
+    )
+    return verdict == "PASS" and robot_verdict == "PASS"
 
 
 def main():
