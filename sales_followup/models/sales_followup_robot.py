@@ -88,8 +88,8 @@ class SalesFollowupRobot(models.Model):
     post_pool = fields.Boolean(
         string="Pool Notices",
         default=True,
-        help="Each morning: the leads returned to the pool last night and those returning "
-        "within the warning days, per salesperson.",
+        help="Each morning: the leads returned to the pool in the last 24 hours and those "
+        "returning within the warning days, per salesperson.",
     )
     post_review = fields.Boolean(
         string="Weekly Review",
@@ -112,6 +112,11 @@ class SalesFollowupRobot(models.Model):
     message_ids = fields.One2many("sales.followup.robot.message", "robot_id", string="Outbox")
     queued_count = fields.Integer(string="Queued", compute="_compute_counts")
     failed_count = fields.Integer(string="Failed", compute="_compute_counts")
+    last_error = fields.Char(
+        string="Last Error",
+        compute="_compute_counts",
+        help="The platform's answer to the last message tried, when it did not go.",
+    )
     webhook_host = fields.Char(
         string="Posts To",
         compute="_compute_webhook_host",
@@ -136,9 +141,22 @@ class SalesFollowupRobot(models.Model):
                 )
             )
             counts.update({(rid, state): n for rid, state, n in self.env.cr.fetchall()})
+            self.env.cr.execute(
+                SQL(
+                    """SELECT DISTINCT ON (robot_id) robot_id, state, error
+                         FROM sales_followup_robot_message
+                        WHERE robot_id = ANY(%s) AND last_attempt IS NOT NULL
+                     ORDER BY robot_id, last_attempt DESC, id DESC""",
+                    self.ids,
+                )
+            )
+            errors = {rid: error for rid, state, error in self.env.cr.fetchall() if state != "sent"}
+        else:
+            errors = {}
         for robot in self:
             robot.queued_count = counts.get((robot.id, "queued"), 0)
             robot.failed_count = counts.get((robot.id, "failed"), 0)
+            robot.last_error = errors.get(robot.id) or False
 
     @api.depends("webhook_url")
     def _compute_webhook_host(self):

@@ -361,4 +361,6 @@ class SalesFollowupRobotMessage(models.Model):
             )
         )
         self.invalidate_model()
-        self.env["sales.followup.robot"].invalidate_model(["queued_count", "failed_count"])
+        self.env["sales.followup.robot"].invalidate_model(
+            ["queued_count", "failed_count", "last_error"]
+        )

@@ -129,7 +129,7 @@ class SalesFollowupRobotPost(models.AbstractModel):
                 env._(
                     "- **%(user)s**: due today %(due)s, overdue %(overdue)s, logged yesterday "
                     "%(logged)s (on rhythm %(on_rhythm)s), recorded late %(late)s, back to the "
-                    "pool %(reclaimed)s",
+                    "pool yesterday %(reclaimed)s",
                     user=row["user"],
                     due=row["due_today"],
                     overdue=row["overdue"],
@@ -269,41 +269,35 @@ class SalesFollowupRobotPost(models.AbstractModel):
 
     @api.model
     def _post_pool_text(self, env, entry):
-        lines = []
-        names, counts = entry["names"], entry["counts"]
-        if entry["returned"]:
-            lines.append(bold(env._("Returned to the pool last night")))
-            for uid, leads in sorted(entry["returned"].items(), key=lambda i: names.get(i[0], "")):
+        """The pool notice: the leads returned last night, then those returning soon, per
+        salesperson (how many, and the first ones linked)."""
+        sections = [
+            (
+                "returned",
+                env._("Returned to the pool in the last 24 hours"),
+                lambda lead: self._post_link(lead),
+            ),
+            (
+                "warned",
+                env._("Returning to the pool within %(days)s days", days=entry["warning_days"]),
+                lambda lead: env._(
+                    "%(lead)s in %(days)s days", lead=self._post_link(lead), days=lead["days"]
+                ),
+            ),
+        ]
+        names, counts, lines = entry["names"], entry["counts"], []
+        for key, heading, describe in sections:
+            if not entry[key]:
+                continue
+            lines.extend([""] if lines else [])
+            lines.append(bold(heading))
+            for uid, leads in sorted(entry[key].items(), key=lambda item: names.get(item[0], "")):
                 lines.append(
                     env._(
                         "- %(user)s: %(count)s — %(leads)s",
                         user=names.get(uid, ""),
-                        count=counts[("returned", uid)],
-                        leads=", ".join(self._post_link(lead) for lead in leads),
-                    )
-                )
-        if entry["warned"]:
-            if lines:
-                lines.append("")
-            lines.append(
-                bold(
-                    env._("Returning to the pool within %(days)s days", days=entry["warning_days"])
-                )
-            )
-            for uid, leads in sorted(entry["warned"].items(), key=lambda i: names.get(i[0], "")):
-                lines.append(
-                    env._(
-                        "- %(user)s: %(count)s — %(leads)s",
-                        user=names.get(uid, ""),
-                        count=counts[("warned", uid)],
-                        leads=", ".join(
-                            env._(
-                                "%(lead)s in %(days)s days",
-                                lead=self._post_link(lead),
-                                days=lead["days"],
-                            )
-                            for lead in leads
-                        ),
+                        count=counts[(key, uid)],
+                        leads=", ".join(describe(lead) for lead in leads),
                     )
                 )
         return "\n".join(lines)

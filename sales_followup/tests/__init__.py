@@ -39,3 +39,5 @@ from . import test_read_only
 from . import test_visibility_matrix
 from . import test_input_contract
 from . import test_input_contract_fuzzed
+from . import test_robot
+from . import test_robot_concurrency

@@ -15,3 +15,4 @@ from . import test_weekly_review
 from . import test_read_only
 from . import test_visibility_matrix
 from . import test_routes
+from . import test_review_robot
