@@ -29,7 +29,9 @@ class SalesFollowupDigest(models.AbstractModel):
     @api.model
     def _cron_followup_digest(self, batch_size=DIGEST_BATCH_SIZE):
         """Hourly: escalate the overdue follow-ups, then send the digests of the users whose
-        digest hour has come in their time zone and who have not had today's. One batch per
+        digest hour has come in their time zone and who have not had today's (the team robots
+        whose morning has come post the sheets of each batch's leaders), then the morning
+        posts of the other team robots. One batch per
         call in the cron (progress API: the runner commits and calls again); by hand, it
         loops. A user's day is claimed before the digest is built, so a second run (or a
         second server) sends nothing twice."""
@@ -44,15 +46,10 @@ class SalesFollowupDigest(models.AbstractModel):
                     cron_progress(self.env, done, remaining=left)
                     break
                 continue
-            posted = self.env["sales.followup.robot.post"]._post_mornings()
-            if posted:
-                done += posted
-                if in_cron:
-                    cron_progress(self.env, done, remaining=1)
-                    break
-                continue
             recipients, total = self._digest_recipients(limit=batch_size)
             if not recipients:
+                # The team robots no digest batch posted (their teams' leaders were not due).
+                done += self.env["sales.followup.robot.post"]._post_mornings()
                 break
             self._digest_send(recipients)
             done += len(recipients)
@@ -133,7 +130,8 @@ class SalesFollowupDigest(models.AbstractModel):
         if not claimed:
             return
         users = self.env["res.users"].sudo().browse(list(claimed))
-        digests = self._digest_compute(users, claimed)
+        shared = {}
+        digests = self._digest_compute(users, claimed, shared)
         template = self.env.ref(DIGEST_TEMPLATE).sudo()
         for user in users:
             digest = digests[user.id]
@@ -156,6 +154,9 @@ class SalesFollowupDigest(models.AbstractModel):
         queue = self.env.ref("mail.ir_cron_mail_scheduler_action", raise_if_not_found=False)
         if queue:
             queue.sudo()._trigger()
+        if shared:
+            # The team robots whose morning has come post the sheets just computed.
+            self.env["sales.followup.robot.post"]._post_mornings(shared)
 
     @api.model
     def _digest_claim(self, recipients):
@@ -185,13 +186,14 @@ class SalesFollowupDigest(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _digest_compute(self, users, days):
+    def _digest_compute(self, users, days, shared=None):
         """{user id: digest} for these users ({user id: their today}): the user's own
-        sections and, for team leaders (and the team digest's group), their teams' sheets."""
+        sections and, for team leaders (and the team digest's group), their teams' sheets
+        (whose figures are left in ``shared``, for the team robots)."""
         lines = self.env["sales.followup.settings"]._get_int("digest_lines")
         base_url = self.get_base_url()
         own = self._digest_own_sections(users, days, lines, base_url)
-        teams = self._digest_team_sheets(users, base_url)
+        teams = self._digest_team_sheets(users, base_url, shared)
         digests = {}
         for user in users:
             sections = own.get(user.id, {})
@@ -401,7 +403,7 @@ class SalesFollowupDigest(models.AbstractModel):
         }
 
     @api.model
-    def _digest_team_sheets(self, users, base_url):
+    def _digest_team_sheets(self, users, base_url, shared=None):
         """{user id: [sheet]}: for the team leaders among ``users`` (their teams) and the users
         of the team digest's group (the teams of their companies), each team's morning sheet:
         per salesperson due today, overdue, logged yesterday and how many on rhythm, recorded
@@ -425,6 +427,8 @@ class SalesFollowupDigest(models.AbstractModel):
         if not teams:
             return {}
         figures = self._digest_team_figures(teams, base_url)
+        if shared is not None:
+            shared.update(teams=teams, figures=figures)
         langs = {user.id: user.lang for user in users}
         return {
             uid: [

@@ -229,7 +229,7 @@ class SalesFollowupRobotMessage(models.Model):
         problem = robot._url_problem_message()
         results = []
         pause = None
-        paced = []  # the real times of this call's sends, for the per-second limits
+        paced = []  # when this call's answers came (real time), for the per-second limits
         for message_id, payload, attempts in claimed:
             attempts += 1
             now = fields.Datetime.now()
@@ -238,6 +238,8 @@ class SalesFollowupRobotMessage(models.Model):
                 continue
             self._robot_pace(robot.kind, paced)
             verdict, error = self._robot_post(robot, payload)
+            # When the answer came: the platform had the message by then.
+            paced.append(time.monotonic())
             if verdict == platform.SENT:
                 results.append((message_id, "sent", attempts, now, None, False))
                 continue
@@ -277,14 +279,14 @@ class SalesFollowupRobotMessage(models.Model):
 
     @api.model
     def _robot_pace(self, kind, paced):
-        """Wait as the platform's limits under a minute ask (Feishu: 5 a second)."""
+        """Wait as the platform's limits under a minute ask (Feishu: 5 a second), ``paced``
+        being when the answers to this call's messages came."""
         for seconds, limit in platform.RATE_LIMITS[kind]:
             if seconds >= 60 or len(paced) < limit:
                 continue
             wait = paced[-limit] + seconds - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-        paced.append(time.monotonic())
 
     @api.model
     def _robot_post(self, robot, payload):

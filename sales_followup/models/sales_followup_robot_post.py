@@ -28,14 +28,20 @@ class SalesFollowupRobotPost(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _post_mornings(self):
+    def _post_mornings(self, shared=None):
         """Queue today's morning posts of the robots whose hour has come in their time zone
         and that had none today: how many robots posted. Each robot's day is claimed first (a
-        second run finds it taken)."""
+        second run finds it taken). With ``shared`` (the teams and figures of the leaders'
+        sheets a digest batch just computed), only the robots whose sheets are among them,
+        with those figures: one computation for the digest and the robot."""
         Robot = self.env["sales.followup.robot"].sudo()
         robots = Robot.search(
             ["|", ("post_team_sheet", "=", True), ("post_pool", "=", True)], order="id"
         )
+        if shared:
+            robots = robots.filtered(
+                lambda robot: not robot.post_team_sheet or not robot.team_ids - shared["teams"]
+            )
         now = fields.Datetime.now()
         due = {}
         for robot in robots:
@@ -56,7 +62,10 @@ class SalesFollowupRobotPost(models.AbstractModel):
         self.env["sales.followup.log"].flush_model()
         self.env["sales.followup.ownership"].flush_model()
         sheet_teams = robots.filtered("post_team_sheet").team_ids
-        figures = Digest._digest_team_figures(sheet_teams, base_url) if sheet_teams else None
+        if shared:
+            figures = shared["figures"]
+        else:
+            figures = Digest._digest_team_figures(sheet_teams, base_url) if sheet_teams else None
         pool_teams = robots.filtered("post_pool").team_ids
         pool = self._post_pool_figures(pool_teams, base_url) if pool_teams else None
         for robot in robots:

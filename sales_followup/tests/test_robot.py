@@ -156,6 +156,18 @@ class TestRobotOutbox(RobotCommon):
         self.assertEqual(bodies[0].splitlines()[-1], "Body 0")
         self.assertEqual(bodies[-1].splitlines()[-1], "Body 30")
 
+    def test_feishu_five_a_second(self):
+        robot = self._robot("feishu", "pace1", secret=SECRET)
+        for index in range(12):
+            robot.sudo()._robot_queue("test", f"Pace {index}", f"Paced message {index}")
+        self.assertEqual(self._send(), 12, "Feishu takes 100 a minute")
+        self.assertServerClean()
+        self.assertFalse(self.server.limited, "never more than 5 in a second")
+        self.assertEqual(len(self.server.received), 12)
+        times = [entry["time"] for entry in self.server.received]
+        self.assertGreaterEqual(times[5] - times[0], 1.0)
+        self.assertGreaterEqual(times[10] - times[5], 1.0)
+
     def test_backoff_then_failed_after_eight_tries(self):
         robot = self._robot("dingtalk", "down1")
         other = self._robot("dingtalk", "down2", name="Second group")
@@ -390,7 +402,21 @@ class TestRobotPosts(RobotCommon):
         # 07:00: not the hour yet.
         self._digest("2026-03-10 07:00:00")
         self.assertFalse(self.Message.search([("post", "=", "team_sheet")]))
+        # 08:10: the leader's digest and the robots' sheets, from one computation: the
+        # robots post from the batch of the leader's digest, with its figures.
+        Post = type(self.env["sales.followup.robot.post"])
+        posted = []
+        original = Post._post_mornings
+
+        def recorded(post, shared=None):
+            done = original(post, shared)
+            posted.append((bool(shared), done))
+            return done
+
+        self.patch(Post, "_post_mornings", recorded)
         self._digest("2026-03-10 08:10:00")
+        self.assertIn((True, 2), posted)
+        self.assertEqual([done for shared, done in posted if not shared], [0])
         self._digest("2026-03-10 09:10:00")  # the next run: once a day
         sheets = self.Message.search([("post", "=", "team_sheet")])
         self.assertEqual(sheets.robot_id, zh | en)
