@@ -286,10 +286,10 @@ def timed_posts():
     spent = [0.0]
     original = SalesFollowupRobotPost._post_mornings
 
-    def _post_mornings(self):
+    def _post_mornings(self, shared=None):
         started = time.perf_counter()
         try:
-            return original(self)
+            return original(self, shared)
         finally:
             spent[0] += time.perf_counter() - started
 
