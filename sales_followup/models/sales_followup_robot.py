@@ -113,7 +113,6 @@ class SalesFollowupRobot(models.Model):
     queued_count = fields.Integer(string="Queued", compute="_compute_counts")
     failed_count = fields.Integer(string="Failed", compute="_compute_counts")
     last_error = fields.Char(
-        string="Last Error",
         compute="_compute_counts",
         help="The platform's answer to the last message tried, when it did not go.",
     )

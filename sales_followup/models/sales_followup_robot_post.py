@@ -157,9 +157,9 @@ class SalesFollowupRobotPost(models.AbstractModel):
                         "%(index)s. [%(customer)s](%(url)s) %(lead)s — %(user)s, %(days)s days "
                         "overdue",
                         index=index,
-                        customer=lead["customer"] or lead["name"],
+                        customer=platform_text(lead["customer"] or lead["name"]),
                         url=lead["url"],
-                        lead=lead["name"] if lead["customer"] else "",
+                        lead=platform_text(lead["name"]) if lead["customer"] else "",
                         user=lead["user"],
                         days=lead["days"],
                     )
