@@ -26,6 +26,8 @@ STATES = [("queued", "Queued"), ("sent", "Sent"), ("failed", "Failed")]
 SEND_BATCH = 20
 # The advisory lock of one robot's sending: a second worker goes to another robot.
 LOCK_KEY = 720_260_26
+# Days a sent message stays in the outbox (failed ones stay until they are sent again).
+SENT_KEPT_DAYS = 30
 
 
 class SalesFollowupRobotMessage(models.Model):
@@ -132,6 +134,12 @@ class SalesFollowupRobotMessage(models.Model):
         )
         self.env["sales.followup.robot"]._robot_wake_outbox()
         return True
+
+    @api.autovacuum
+    def _gc_sent_messages(self):
+        """The messages sent more than SENT_KEPT_DAYS ago leave the outbox."""
+        limit = fields.Datetime.now() - timedelta(days=SENT_KEPT_DAYS)
+        self.sudo().search([("state", "=", "sent"), ("date_sent", "<", limit)]).unlink()
 
     # ------------------------------------------------------------
     # Sending

@@ -8,9 +8,11 @@ from pathlib import Path
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.sales_followup.compat import SERIES
+
 from .common import FollowupCommon, zh_date
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour" / "digest"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour" / f"{SERIES}.0" / "digest"
 
 
 class DigestCommon(FollowupCommon):

@@ -249,6 +249,22 @@ class TestRobotOutbox(RobotCommon):
         self._send()
         self.assertEqual(self._messages(big).state, "sent")
 
+    def test_sent_messages_kept_thirty_days(self):
+        robot = self._robot("wecom", "gc1")
+        with self.frozen("2026-02-01 09:00:00"):
+            robot.sudo()._robot_queue("test", "Old", "Old")
+            robot.sudo()._robot_queue("test", "Failed", "Failed")
+        with self.frozen("2026-03-01 09:00:00"):
+            robot.sudo()._robot_queue("test", "Recent", "Recent")
+        old, failed, recent = self._messages(robot)
+        self._send("2026-02-01 09:00:00")  # the first two
+        failed.sudo().write({"state": "failed"})
+        self._send("2026-03-01 09:00:00")
+        self.assertEqual((old | failed | recent).mapped("state"), ["sent", "failed", "sent"])
+        with self.frozen("2026-03-10 09:00:00"):
+            self.Message._gc_sent_messages()
+        self.assertEqual(self._messages(robot), failed | recent)
+
     def test_archived_robot_waits(self):
         robot = self._robot("wecom", "arch1")
         robot.sudo()._robot_queue("test", "Later", "Later")

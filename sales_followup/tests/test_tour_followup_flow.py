@@ -8,7 +8,7 @@ The tours (static/tests/tours/followup_flow_tour.js):
   postpone a follow-up with a reason and check in at a visit, the browser's position granted.
 
 The tests check the records the tours wrote and keep a screenshot of each stage in
-``artifacts/tour/<width>/`` at the repository root.
+``artifacts/tour/<series>/<width>/`` at the repository root.
 """
 
 from datetime import timedelta

@@ -3,7 +3,7 @@ the home screen, sees the lead another rep of the team released (not its phone n
 leads of other teams), claims it and logs a first contact (static/tests/tours/pool_claim_tour.js).
 
 The tests check the records the tour wrote and keep a screenshot of each stage in
-``artifacts/tour/<width>/pool_*.png`` at the repository root.
+``artifacts/tour/<series>/<width>/pool_*.png`` at the repository root.
 """
 
 from odoo import fields

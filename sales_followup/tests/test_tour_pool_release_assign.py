@@ -4,7 +4,7 @@ documents only" releases his lead from its form; a sales manager assigns a pool 
 form and, on desktops, two pool leads at once from the pool list (Actions > Assign).
 
 The tests check the records the tours wrote and keep a screenshot of each stage in
-``artifacts/tour/<width>/``.
+``artifacts/tour/<series>/<width>/``.
 """
 
 from odoo import fields

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from odoo.tests import HttpCase, new_test_user
 
-from odoo.addons.sales_followup.compat import TOUR_STEP_LEAVING_PAGE
+from odoo.addons.sales_followup.compat import SERIES, TOUR_STEP_LEAVING_PAGE
 
 # The screenshot handshake with the tours (static/tests/tours/tour_utils.js).
 SCREENSHOT_FLAG = "salesFollowupScreenshots"
@@ -20,7 +20,8 @@ SCREENSHOT_NAME = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # What the tours add to a step that loads a new page (tour_utils.js).
 LEAVING_PAGE_KEYS = "salesFollowupLeavingPage"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour"
+# One folder per series: both series' suites run at once from one checkout.
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "tour" / f"{SERIES}.0"
 # Where the browser says the rep is (Shaoxing).
 POSITION = {"latitude": 30.0023, "longitude": 120.5811, "accuracy": 25}
 
@@ -30,10 +31,10 @@ class FollowupTourCase(HttpCase):
 
     The browser is hooked when the test authenticates it (the one place HttpCase hands it
     over): a console message ``sales_followup:screenshot:<name>`` from the tour captures the
-    page into ``artifacts/tour/<screenshot_folder>/<name>.png``, then tells the tour to go on, so
-    each picture shows the state the tour reached. The browser also runs in the salesman's time
-    zone, so that "today" is the same day for the browser and the server, and the tours learn
-    what the tour runner of the series wants on a step that loads a new page.
+    page into ``artifacts/tour/<series>/<screenshot_folder>/<name>.png``, then tells the tour
+    to go on, so each picture shows the state the tour reached. The browser also runs in the
+    salesman's time zone, so that "today" is the same day for the browser and the server, and
+    the tours learn what the tour runner of the series wants on a step that loads a new page.
     """
 
     screenshot_folder = None
